@@ -1,0 +1,410 @@
+// ha.cf lines and directives: every message exactly, and real files read right.
+#include "twinbeat/config/ha_cf.h"
+
+#include <syslog.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "CppUTest/TestHarness.h"
+#include "config_test_util.h"
+
+using twinbeat::Millis;
+using twinbeat::Parsed;
+using namespace twinbeat::config;
+using namespace twinbeat::config::testing;
+
+namespace {
+
+// Reference §1.6: a typical two-node v1 ha.cf as found in the wild.
+constexpr const char* kTypical =
+    "logfacility local0\n"
+    "keepalive 1\n"
+    "deadtime 10\n"
+    "warntime 5\n"
+    "initdead 60\n"
+    "udpport 694\n"
+    "ucast eth1 192.168.100.2      # dedicated link (identical file on both: own IP is ignored)\n"
+    "ucast eth1 192.168.100.1\n"
+    "bcast eth0                     # second path\n"
+    "auto_failback off\n"
+    "node lb1 lb2\n"
+    "ping 10.0.0.254\n"
+    "respawn hacluster /usr/libexec/heartbeat/ipfail\n"
+    "crm no\n";
+
+}  // namespace
+
+TEST_GROUP(HaCf){};
+
+TEST(HaCf, scalar_directive_errors_name_the_line_and_the_value) {
+  const Row rows[] = {
+      {"keepalive\n", "ha.cf:1: keepalive needs a value"},
+      {"keepalive 1500 ms\n", "ha.cf:1: keepalive takes one value, got '1500 ms' (write 1500ms)"},
+      {"deadtime 2 s\n", "ha.cf:1: deadtime takes one value, got '2 s' (write 2s)"},
+      {"udpport 694 695\n", "ha.cf:1: udpport takes one value, got '694 695'"},
+      {"udpport 694,695\n", "ha.cf:1: udpport takes one value, got '694 695'"},
+      {"deadtime 2x\n", "ha.cf:1: deadtime: '2x' is not a time (examples: 2, 1.5, 500ms, 2s)"},
+      {"warntime -1\n", "ha.cf:1: warntime: '-1' is not a time (examples: 2, 1.5, 500ms, 2s)"},
+      {"initdead 1e3\n", "ha.cf:1: initdead: '1e3' is not a time (examples: 2, 1.5, 500ms, 2s)"},
+      {"deadping 10m\n", "ha.cf:1: deadping: '10m' is not a time (examples: 2, 1.5, 500ms, 2s)"},
+      {"keepalive 0\n", "ha.cf:1: keepalive: '0' is 0 ms; it must be at least 1ms"},
+      {"keepalive 499us\n", "ha.cf:1: keepalive: '499us' is 0 ms; it must be at least 1ms"},
+      {"deadtime 3601\n", "ha.cf:1: deadtime: '3601' is more than an hour (3600s)"},
+      {"udpport 0\n", "ha.cf:1: udpport: '0' is not a port (1..65535)"},
+      {"udpport 65536\n", "ha.cf:1: udpport: '65536' is not a port (1..65535)"},
+      {"auto_failback maybe\n", "ha.cf:1: auto_failback: 'maybe' is not on, off or legacy"},
+      {"logfacility local8\n",
+       "ha.cf:1: logfacility: 'local8' is not a syslog facility (daemon, local0..local7, auth, "
+       "authpriv, cron, ftp, kern, lpr, mail, news, syslog, user, uucp, or none)"},
+      {"realtime maybe\n",
+       "ha.cf:1: realtime: 'maybe' is not a boolean (on/off, yes/no, true/false, y/n, 1/0)"},
+      {"rtprio 0\n", "ha.cf:1: rtprio: '0' is not a priority (1..99)"},
+      {"rtprio 100\n", "ha.cf:1: rtprio: '100' is not a priority (1..99)"},
+      {"watchdog /dev/watchdog\nwatchdog /dev/watchdog1\n",
+       "ha.cf:2: watchdog is multiply specified (first on line 1); give it once"},
+      {"keepalive 2\nkeepalive 1\n",
+       "ha.cf:2: warning: keepalive is set again; this replaces the value on line 1"},
+  };
+  check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
+}
+
+TEST(HaCf, crm_on_in_any_form_points_to_the_pacemaker_export) {
+  const Row rows[] = {
+      {"crm yes\n",
+       "ha.cf:1: crm yes: twinbeat manages haresources groups itself; to run this cluster under "
+       "Pacemaker, use 'twinbeat export pacemaker'"},
+      {"crm respawn\n",
+       "ha.cf:1: crm respawn: twinbeat manages haresources groups itself; to run this cluster "
+       "under Pacemaker, use 'twinbeat export pacemaker'"},
+      {"pacemaker on\n",
+       "ha.cf:1: pacemaker on: twinbeat manages haresources groups itself; to run this cluster "
+       "under Pacemaker, use 'twinbeat export pacemaker'"},
+      {"crm no\n", ""},
+      {"pacemaker off\n", ""},
+  };
+  check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
+}
+
+TEST(HaCf, unknown_directives_are_errors) {
+  const Row rows[] = {
+      {"foo 1\n", "ha.cf:1: unknown directive 'foo'"},
+      {"Keepalive 1\n",
+       "ha.cf:1: unknown directive 'Keepalive' (directive names are lower case: write "
+       "'keepalive')"},
+      {"NODE lb3\n",
+       "ha.cf:1: unknown directive 'NODE' (directive names are lower case: write 'node')"},
+      {"logdaemon yes\n", "ha.cf:1: unknown directive 'logdaemon'"},
+  };
+  check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
+}
+
+TEST(HaCf, node_errors_name_the_node) {
+  const Row rows[] = {
+      {"node\n", "ha.cf:1: node needs at least one name"},
+      {"node lb@1\n",
+       "ha.cf:1: node name 'lb@1' is not valid (1 to 64 of a-z, 0-9, '.', '_', '-')"},
+      {"node LB1\n", "ha.cf:2: node 'lb1' is listed twice (first on line 1)"},
+      {"node "
+       "a2345678901234567890123456789012345678901234567890123456789012345\n",
+       "ha.cf:1: node name "
+       "'a2345678901234567890123456789012345678901234567890123456789012345' is not valid (1 to "
+       "64 of a-z, 0-9, '.', '_', '-')"},
+  };
+  check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
+}
+
+TEST(HaCf, kept_directives_need_arguments) {
+  const Row rows[] = {
+      {"stonith\n", "ha.cf:1: stonith has no arguments"},
+      {"stonith_host\n", "ha.cf:1: stonith_host has no arguments"},
+      {"ping ,\n", "ha.cf:1: ping has no arguments"},
+      {"ping_group\n", "ha.cf:1: ping_group has no arguments"},
+      {"respawn\n", "ha.cf:1: respawn has no arguments"},
+  };
+  check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
+}
+
+TEST(HaCf, every_heartbeat_directive_twinbeat_ignores_is_warned_by_name) {
+  for (const char* name : {"uuidfrom",
+                           "cluster",
+                           "quorum_server",
+                           "nice_failback",
+                           "crm_daemon_dir",
+                           "crmd_spawns_pengine",
+                           "record_config_changes",
+                           "record_pengine_inputs",
+                           "enable_config_writes",
+                           "apiauth",
+                           "env",
+                           "use_apphbd",
+                           "use_logd",
+                           "conn_logd_time",
+                           "syslogmsgfmt",
+                           "log_badpack",
+                           "debug",
+                           "memreserve",
+                           "coredumps",
+                           "coreroot",
+                           "hbgenmethod",
+                           "msgfmt",
+                           "compression",
+                           "compression_threshold",
+                           "traditional_compression",
+                           "max_rexmit_delay",
+                           "normalpoll",
+                           "hopfudge",
+                           "failfast"}) {
+    const std::string text = std::string(name) + " x\n" + kTwoNodesAndALink;
+    const std::string expected = std::string("ha.cf:1: warning: '") + name +
+                                 "' is a Heartbeat directive twinbeat does not implement; ignored";
+    STRCMP_EQUAL(expected.c_str(), messages(parse_ha_cf(text, "ha.cf").diagnostics).c_str());
+  }
+}
+
+TEST(HaCf, autojoin_other_than_none_is_an_error_as_in_heartbeat) {
+  const Row rows[] = {
+      {"autojoin any\n",
+       "ha.cf:1: autojoin any conflicts with haresources resource management (as in Heartbeat); "
+       "remove the line or write 'autojoin none'"},
+      {"autojoin other\n",
+       "ha.cf:1: autojoin other conflicts with haresources resource management (as in "
+       "Heartbeat); remove the line or write 'autojoin none'"},
+      {"autojoin sometimes\n", "ha.cf:1: autojoin takes one value: none, other or any"},
+      {"autojoin none\n",
+       "ha.cf:1: warning: 'autojoin' is a Heartbeat directive twinbeat does not implement; "
+       "ignored"},
+  };
+  check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
+}
+
+TEST(HaCf, every_error_in_the_file_is_reported_in_one_pass) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf("keepalive 2x\nfoo\nnode lb1 lb2\nucast eth1 lb2\nrtprio 0\n", "ha.cf");
+  CHECK_FALSE(parsed.ok());
+  STRCMP_EQUAL(
+      "ha.cf:1: keepalive: '2x' is not a time (examples: 2, 1.5, 500ms, 2s)\n"
+      "ha.cf:2: unknown directive 'foo'\n"
+      "ha.cf:4: ucast: peer 'lb2' is not an IPv4 address; write the address (names are not "
+      "resolved)\n"
+      "ha.cf:5: rtprio: '0' is not a priority (1..99)",
+      messages(parsed.diagnostics).c_str());
+}
+
+TEST(HaCf, diagnostics_carry_the_file_name_given) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf(std::string("foo\n") + kTwoNodesAndALink, "/etc/ha.d/ha.cf");
+  STRCMP_EQUAL("/etc/ha.d/ha.cf:1: unknown directive 'foo'", messages(parsed.diagnostics).c_str());
+  STRCMP_EQUAL("/etc/ha.d/ha.cf", parsed.value.file.c_str());
+}
+
+TEST(HaCf, warnings_alone_leave_the_file_usable) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf(std::string("use_logd yes\n") + kTwoNodesAndALink, "ha.cf");
+  LONGS_EQUAL(1, parsed.diagnostics.size());
+  CHECK(parsed.ok());
+}
+
+TEST(HaCf, typical_heartbeat_file_reads_without_a_word) {
+  const Parsed<HaCf> parsed = parse_ha_cf(kTypical, "ha.cf");
+  STRCMP_EQUAL("", messages(parsed.diagnostics).c_str());
+  const HaCf& cf = parsed.value;
+  CHECK(cf.logfacility == LOG_LOCAL0);
+  LONGS_EQUAL(1000, cf.keepalive.count());
+  LONGS_EQUAL(10000, cf.deadtime.count());
+  LONGS_EQUAL(5000, cf.warntime.count());
+  LONGS_EQUAL(60000, cf.initdead.count());
+  LONGS_EQUAL(694, cf.udpport);
+  CHECK(cf.auto_failback == AutoFailback::off);
+  LONGS_EQUAL(2, cf.nodes.size());
+  STRCMP_EQUAL("lb1", cf.nodes[0].c_str());
+  STRCMP_EQUAL("lb2", cf.nodes[1].c_str());
+  LONGS_EQUAL(11, cf.node_where.line);
+  LONGS_EQUAL(2, cf.keepalive_where.line);
+  LONGS_EQUAL(5, cf.initdead_where.line);
+}
+
+TEST(HaCf, typical_heartbeat_file_gives_its_links_in_file_order) {
+  const Parsed<HaCf> parsed = parse_ha_cf(kTypical, "ha.cf");
+  const std::vector<LinkSpec>& links = parsed.value.links;
+  LONGS_EQUAL(3, links.size());
+  CHECK(links[0].kind == LinkKind::ucast);
+  STRCMP_EQUAL("eth1", links[0].interface.c_str());
+  STRCMP_EQUAL("192.168.100.2", links[0].peer.c_str());
+  LONGS_EQUAL(694, links[0].port);
+  LONGS_EQUAL(7, links[0].where.line);
+  STRCMP_EQUAL("ha.cf", links[0].where.file.c_str());
+  STRCMP_EQUAL("192.168.100.1", links[1].peer.c_str());
+  CHECK(links[2].kind == LinkKind::bcast);
+  STRCMP_EQUAL("eth0", links[2].interface.c_str());
+  LONGS_EQUAL(694, links[2].port);
+}
+
+TEST(HaCf, typical_heartbeat_file_keeps_ping_and_respawn_verbatim) {
+  const Parsed<HaCf> parsed = parse_ha_cf(kTypical, "ha.cf");
+  const HaCf& cf = parsed.value;
+  LONGS_EQUAL(1, cf.ping.size());
+  LONGS_EQUAL(1, cf.ping[0].args.size());
+  STRCMP_EQUAL("10.0.0.254", cf.ping[0].args[0].c_str());
+  LONGS_EQUAL(12, cf.ping[0].where.line);
+  LONGS_EQUAL(1, cf.respawn.size());
+  LONGS_EQUAL(2, cf.respawn[0].args.size());
+  STRCMP_EQUAL("hacluster", cf.respawn[0].args[0].c_str());
+  STRCMP_EQUAL("/usr/libexec/heartbeat/ipfail", cf.respawn[0].args[1].c_str());
+  LONGS_EQUAL(13, cf.respawn[0].where.line);
+}
+
+TEST(HaCf, minimal_file_takes_heartbeats_defaults) {
+  const Parsed<HaCf> parsed = parse_ha_cf(kTwoNodesAndALink, "ha.cf");
+  CHECK(parsed.ok());
+  const HaCf& cf = parsed.value;
+  LONGS_EQUAL(1000, cf.keepalive.count());
+  LONGS_EQUAL(30000, cf.deadtime.count());
+  LONGS_EQUAL(15000, cf.warntime.count());
+  LONGS_EQUAL(30000, cf.initdead.count());
+  LONGS_EQUAL(694, cf.udpport);
+  CHECK(cf.auto_failback == AutoFailback::legacy);
+  CHECK_FALSE(cf.logfacility.has_value());
+  CHECK(cf.realtime);
+  LONGS_EQUAL(1, cf.rtprio);
+  CHECK_FALSE(cf.deadping.has_value());
+  CHECK_FALSE(cf.watchdog.has_value());
+  LONGS_EQUAL(0, cf.keepalive_where.line);
+  LONGS_EQUAL(0, cf.warntime_where.line);
+  LONGS_EQUAL(1, cf.node_where.line);
+}
+
+TEST(HaCf, the_last_value_of_a_repeated_scalar_wins) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf(std::string("keepalive 2\nkeepalive 500ms\n") + kTwoNodesAndALink, "ha.cf");
+  LONGS_EQUAL(500, parsed.value.keepalive.count());
+  LONGS_EQUAL(2, parsed.value.keepalive_where.line);
+}
+
+TEST(HaCf, scalar_values_are_stored) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf(std::string("auto_failback on\nlogfacility daemon\nlogfile /var/log/ha-log\n"
+                              "debugfile /var/log/ha-debug\nrealtime off\nrtprio 50\ndeadping 5\n"
+                              "watchdog /dev/watchdog\n") +
+                      kTwoNodesAndALink,
+                  "ha.cf");
+  STRCMP_EQUAL("", messages(parsed.diagnostics).c_str());
+  const HaCf& cf = parsed.value;
+  CHECK(cf.auto_failback == AutoFailback::on);
+  CHECK(cf.logfacility == LOG_DAEMON);
+  STRCMP_EQUAL("/var/log/ha-log", cf.logfile.c_str());
+  STRCMP_EQUAL("/var/log/ha-debug", cf.debugfile.c_str());
+  CHECK_FALSE(cf.realtime);
+  LONGS_EQUAL(50, cf.rtprio);
+  CHECK(cf.deadping == Millis{5000});
+  STRCMP_EQUAL("/dev/watchdog", cf.watchdog->c_str());
+}
+
+TEST(HaCf, logfacility_names_map_to_syslog_values) {
+  struct {
+    const char* name;
+    int value;
+  } rows[] = {{"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON},
+              {"daemon", LOG_DAEMON}, {"ftp", LOG_FTP},           {"kern", LOG_KERN},
+              {"lpr", LOG_LPR},       {"mail", LOG_MAIL},         {"news", LOG_NEWS},
+              {"syslog", LOG_SYSLOG}, {"user", LOG_USER},         {"uucp", LOG_UUCP},
+              {"local0", LOG_LOCAL0}, {"local7", LOG_LOCAL7},     {"LOCAL3", LOG_LOCAL3}};
+  for (const auto& row : rows) {
+    const std::string text = std::string("logfacility ") + row.name + "\n" + kTwoNodesAndALink;
+    const Parsed<HaCf> parsed = parse_ha_cf(text, "ha.cf");
+    CHECK_TEXT(parsed.value.logfacility == row.value, row.name);
+  }
+  const Parsed<HaCf> none = parse_ha_cf(
+      std::string("logfacility local0\nlogfacility none\n") + kTwoNodesAndALink, "ha.cf");
+  CHECK_FALSE(none.value.logfacility.has_value());
+}
+
+TEST(HaCf, auto_failback_takes_booleans_and_legacy) {
+  struct {
+    const char* value;
+    AutoFailback want;
+  } rows[] = {{"on", AutoFailback::on},         {"yes", AutoFailback::on},
+              {"off", AutoFailback::off},       {"0", AutoFailback::off},
+              {"legacy", AutoFailback::legacy}, {"LEGACY", AutoFailback::legacy}};
+  for (const auto& row : rows) {
+    const std::string text = std::string("auto_failback ") + row.value + "\n" + kTwoNodesAndALink;
+    CHECK_TEXT(parse_ha_cf(text, "ha.cf").value.auto_failback == row.want, row.value);
+  }
+}
+
+TEST(HaCf, nodes_split_on_commas_and_are_lower_cased) {
+  const Parsed<HaCf> parsed = parse_ha_cf("node LB1,Lb2\nucast eth1 10.0.0.2\n", "ha.cf");
+  CHECK(parsed.ok());
+  STRCMP_EQUAL("lb1", parsed.value.nodes[0].c_str());
+  STRCMP_EQUAL("lb2", parsed.value.nodes[1].c_str());
+}
+
+TEST(HaCf, nodes_accumulate_over_lines) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf("node lb1.example.com\nucast eth1 10.0.0.2\nnode lb_2-b\n", "ha.cf");
+  CHECK(parsed.ok());
+  LONGS_EQUAL(2, parsed.value.nodes.size());
+  STRCMP_EQUAL("lb_2-b", parsed.value.nodes[1].c_str());
+  LONGS_EQUAL(1, parsed.value.node_where.line);
+}
+
+TEST(HaCf, stonith_host_is_kept_split_on_whitespace_only) {
+  const Parsed<HaCf> parsed = parse_ha_cf(
+      std::string("stonith_host * external/libvirt lb1,lb2 qemu+ssh://hv/system reboot\n"
+                  "stonith external/ssh /etc/ha.d/stonith.cfg\n") +
+          kTwoNodesAndALink,
+      "ha.cf");
+  CHECK(parsed.ok());
+  const HaCf& cf = parsed.value;
+  LONGS_EQUAL(1, cf.stonith_host.size());
+  const std::vector<std::string>& args = cf.stonith_host[0].args;
+  LONGS_EQUAL(5, args.size());
+  STRCMP_EQUAL("*", args[0].c_str());
+  STRCMP_EQUAL("lb1,lb2", args[2].c_str());
+  STRCMP_EQUAL("reboot", args[4].c_str());
+  LONGS_EQUAL(1, cf.stonith_host[0].where.line);
+  LONGS_EQUAL(1, cf.stonith.size());
+  LONGS_EQUAL(2, cf.stonith[0].args.size());
+}
+
+TEST(HaCf, ping_gives_one_entry_per_address_and_ping_group_one_per_line) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf(std::string("ping 10.0.0.1, 10.0.0.2\nping_group routers 10.0.0.3 10.0.0.4\n") +
+                      kTwoNodesAndALink,
+                  "ha.cf");
+  CHECK(parsed.ok());
+  LONGS_EQUAL(2, parsed.value.ping.size());
+  STRCMP_EQUAL("10.0.0.2", parsed.value.ping[1].args[0].c_str());
+  LONGS_EQUAL(1, parsed.value.ping_group.size());
+  LONGS_EQUAL(3, parsed.value.ping_group[0].args.size());
+  STRCMP_EQUAL("routers", parsed.value.ping_group[0].args[0].c_str());
+}
+
+TEST(HaCf, a_hash_starts_a_comment_anywhere_and_blank_lines_are_skipped) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf("# comment\n\n   \t\nkeepalive 2 # two seconds\n  deadtime 20#no space\n" +
+                      std::string(kTwoNodesAndALink),
+                  "ha.cf");
+  STRCMP_EQUAL("", messages(parsed.diagnostics).c_str());
+  LONGS_EQUAL(2000, parsed.value.keepalive.count());
+  LONGS_EQUAL(20000, parsed.value.deadtime.count());
+  LONGS_EQUAL(5, parsed.value.deadtime_where.line);
+}
+
+TEST(HaCf, crlf_line_ends_and_a_missing_final_newline_are_fine) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf("keepalive 2\r\nnode lb1 lb2\r\nucast eth1 10.0.0.2", "ha.cf");
+  STRCMP_EQUAL("", messages(parsed.diagnostics).c_str());
+  LONGS_EQUAL(2000, parsed.value.keepalive.count());
+  STRCMP_EQUAL("10.0.0.2", parsed.value.links[0].peer.c_str());
+}
+
+TEST(HaCf, shipped_template_parses_cleanly) {
+  const std::string text = read_repo_file("ha.d/ha.cf");
+  CHECK_TEXT(!text.empty(), "ha.d/ha.cf not found: run the tests from the repository root");
+  const Parsed<HaCf> parsed = parse_ha_cf(text, "ha.d/ha.cf");
+  STRCMP_EQUAL("", messages(parsed.diagnostics).c_str());
+  LONGS_EQUAL(2, parsed.value.nodes.size());
+  CHECK_FALSE(parsed.value.links.empty());
+}
