@@ -1,0 +1,425 @@
+// Daemon: start-up of every fd, and the loop's handlers.
+#include "daemon.h"
+
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <ctime>
+
+#include "twinbeat/config/tokens.h"
+#include "twinbeat/durable_file.h"
+#include "twinbeat/log.h"
+
+namespace twinbeat::daemon {
+
+namespace {
+
+constexpr Millis kDropLogInterval{10'000};
+constexpr Millis kLateLogInterval{10'000};
+
+int64_t ms(Millis d) { return d.count(); }
+
+std::string target_of(const net::LinkEndpoint& ep) {
+  char buf[INET_ADDRSTRLEN] = "?";
+  switch (ep.kind) {
+    case config::LinkKind::ucast:
+      inet_ntop(AF_INET, &ep.peer, buf, sizeof buf);
+      return std::string(buf) + ":" + std::to_string(ep.port);
+    case config::LinkKind::mcast:
+      inet_ntop(AF_INET, &ep.group, buf, sizeof buf);
+      return std::string(buf) + ":" + std::to_string(ep.port);
+    case config::LinkKind::bcast: return "broadcast:" + std::to_string(ep.port);
+  }
+  return "?";
+}
+
+}  // namespace
+
+Daemon::Daemon(const Options& options, config::ConfigSet config)
+    : options_(options), config_(std::move(config)), started_(clock_.now()) {}
+
+Daemon::~Daemon() {
+  control_.reset();  // unlinks the socket while the loop still exists
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::create(const Options& options, config::ConfigSet config) {
+  std::unique_ptr<Daemon> d(new Daemon(options, std::move(config)));
+  if (auto r = d->open_all(); !r) return r.error();
+  return d;
+}
+
+Result<void> Daemon::bump_generation() {
+  const std::string path = options_.state_dir + "/generation";
+  auto stored = read_number_file(path);
+  if (!stored) return stored.error();
+  // Strictly above the last one, and never below the wall clock's seconds:
+  // a node whose state directory was lost still starts above what its peer
+  // remembers, instead of being refused as a replay until it catches up.
+  const uint64_t now_s = static_cast<uint64_t>(::time(nullptr));
+  generation_ = std::max(stored->value_or(0) + 1, now_s);
+  if (auto r = write_file_durably(options_.state_dir, "generation",
+                                  std::to_string(generation_) + "\n");
+      !r)
+    return r.error();
+  log(Level::info, "Heartbeat generation: %" PRIu64, generation_);
+  return {};
+}
+
+std::string Daemon::peer_generation_file() const {
+  return "peer-" + config_.peer + ".generation";
+}
+
+Result<void> Daemon::open_all() {
+  if (auto r = make_directory(options_.state_dir, 0700); !r) return r.error();
+  if (auto r = make_directory(options_.run_dir, 0750); !r) return r.error();
+  if (auto r = bump_generation(); !r) return r.error();
+  auto peer_gen = read_number_file(options_.state_dir + "/" + peer_generation_file());
+  if (!peer_gen) return peer_gen.error();
+
+  auto keyring = wire::Keyring::create(config_.authkeys);
+  if (!keyring) return keyring.error();
+  keyring_.emplace(std::move(*keyring));
+
+  auto executor = ExecutorClient::start(options_.state_dir);
+  if (!executor) return executor.error();
+  executor_.emplace(std::move(*executor));
+
+  auto loop = Loop::create();
+  if (!loop) return loop.error();
+  loop_.emplace(std::move(*loop));
+  auto hb_timer = Timer::create();
+  auto m_timer = Timer::create();
+  if (!hb_timer) return hb_timer.error();
+  if (!m_timer) return m_timer.error();
+  heartbeat_timer_.emplace(std::move(*hb_timer));
+  membership_timer_.emplace(std::move(*m_timer));
+  auto signals = SignalReader::create({SIGTERM, SIGINT, SIGHUP, SIGCHLD});
+  if (!signals) return signals.error();
+  signals_.emplace(std::move(*signals));
+
+  auto watcher = net::InterfaceWatcher::open([this](const std::string& name, unsigned index) {
+    if (!links_) return;
+    for (size_t i = 0; i < links_->size(); ++i) {
+      if (links_->endpoint(i).interface != name || links_->ifindex(i) == index) continue;
+      if (index == 0)
+        log(Level::warn, "interface %s is gone; link %s:%s waits for it", name.c_str(),
+            config_.peer.c_str(), links_->endpoint(i).label.c_str());
+      else
+        log(Level::info, "interface %s is present (index %u); link %s:%s uses it", name.c_str(),
+            index, config_.peer.c_str(), links_->endpoint(i).label.c_str());
+    }
+    links_->interface_changed(name, index);
+  });
+  if (!watcher) return watcher.error();
+  interfaces_.emplace(std::move(*watcher));
+
+  auto own = net::local_ipv4_addresses();
+  if (!own) return own.error();
+  std::vector<std::string> skipped;
+  auto endpoints = net::resolve_links(config_.ha_cf.links, *own, &skipped);
+  for (const auto& s : skipped) log(Level::info, "%s", s.c_str());
+  if (endpoints.empty())
+    return Error{0, config_.ha_cf.file + ": every medium names this host; no link to the peer", {}};
+  auto links = net::LinkSet::open(std::move(endpoints),
+                                  [this](const std::string& n) { return interfaces_->ifindex_of(n); });
+  if (!links) return links.error();
+  links_.emplace(std::move(*links));
+  link_stats_.assign(links_->size(), LinkStats{});
+  for (size_t i = 0; i < links_->size(); ++i)
+    log(Level::info, "%s link %s started on port %u interface %s to %s",
+        config::to_string(links_->endpoint(i).kind), links_->endpoint(i).label.c_str(),
+        links_->endpoint(i).port, links_->endpoint(i).interface.c_str(),
+        target_of(links_->endpoint(i)).c_str());
+
+  replay_.emplace(peer_gen->value_or(0), links_->size());
+  const auto& cf = config_.ha_cf;
+  membership_.emplace(core::Timers{cf.keepalive, cf.warntime, cf.deadtime, cf.initdead},
+                      links_->size(), clock_.now());
+
+  auto control = ControlServer::open(*loop_, options_.run_dir + "/control",
+                                     [this](const std::string& r) { return on_control(r); });
+  if (!control) return control.error();
+  control_ = std::move(*control);
+
+  Loop& l = *loop_;
+  for (int fd : links_->fds()) {
+    auto on_input = [this, fd](uint32_t) {
+      links_->drain(fd, [this](size_t link, std::span<const uint8_t> d) {
+        on_datagram(link, d, clock_.now());
+      });
+    };
+    if (auto r = l.add(fd, EPOLLIN, on_input); !r) return r.error();
+  }
+  if (auto r = l.add(interfaces_->fd(), EPOLLIN, [this](uint32_t) { interfaces_->on_readable(); }); !r)
+    return r.error();
+  if (auto r = l.add(heartbeat_timer_->fd(), EPOLLIN, [this](uint32_t) { on_heartbeat_timer(); }); !r)
+    return r.error();
+  if (auto r = l.add(membership_timer_->fd(), EPOLLIN, [this](uint32_t) { on_membership_timer(); }); !r)
+    return r.error();
+  if (auto r = l.add(signals_->fd(), EPOLLIN, [this](uint32_t) { on_signal(); }); !r)
+    return r.error();
+  if (auto r = l.add(executor_->fd(), EPOLLIN, [this](uint32_t) { on_executor(); }); !r)
+    return r.error();
+  return {};
+}
+
+int Daemon::run() {
+  log(Level::info, "twinbeat %s: node %s, peer %s, %zu link(s), keepalive %" PRId64
+      " ms, deadtime %" PRId64 " ms, initdead %" PRId64 " ms",
+      TWINBEAT_VERSION, config_.node.c_str(), config_.peer.c_str(), links_->size(),
+      ms(config_.ha_cf.keepalive), ms(config_.ha_cf.deadtime), ms(config_.ha_cf.initdead));
+  heartbeat_timer_->arm_every(config_.ha_cf.keepalive);
+  next_send_ = clock_.now() + config_.ha_cf.keepalive;
+  send_heartbeat();
+  arm_membership_timer();
+  if (auto r = loop_->run(); !r) {
+    log(Level::error, "%s", r.error().message.c_str());
+    return 1;
+  }
+  log(Level::info, "twinbeat shutdown complete.");
+  return exit_code_;
+}
+
+void Daemon::send_heartbeat() {
+  wire::Message msg;
+  msg.type = wire::MessageType::heartbeat;
+  msg.generation = generation_;
+  msg.sequence = ++sequence_;
+  msg.sender = config_.node;
+  msg.timers = {config_.ha_cf.keepalive, config_.ha_cf.warntime, config_.ha_cf.deadtime};
+  msg.status = membership_->peer_state() == core::PeerState::init ? wire::NodeStatus::up
+                                                                  : wire::NodeStatus::active;
+  uint8_t buf[wire::kMaxPacketSize];
+  const size_t n = wire::encode(msg, *keyring_, buf);
+  if (n == 0) {
+    log(Level::error, "cannot encode a heartbeat (node name '%s')", config_.node.c_str());
+    return;
+  }
+  links_->send(std::span<const uint8_t>(buf, n));
+}
+
+void Daemon::on_heartbeat_timer() {
+  const uint64_t fired = heartbeat_timer_->expirations();
+  if (fired == 0) return;
+  const Instant now = clock_.now();
+  // Our own lateness, as Heartbeat's glue reports it: more than half a
+  // keepalive (+10 ms) behind schedule means this process was not running.
+  const Millis late = now - next_send_;
+  if ((fired > 1 || late > config_.ha_cf.keepalive / 2 + Millis{10}) && now >= next_late_log_) {
+    log(Level::warn, "loop: heartbeat send was %" PRId64 " ms late (%" PRIu64
+        " keepalive periods elapsed)", ms(late), fired);
+    next_late_log_ = now + kLateLogInterval;
+  }
+  next_send_ = now + config_.ha_cf.keepalive;
+  send_heartbeat();
+  control_->expire(now);
+}
+
+void Daemon::on_membership_timer() {
+  (void)membership_timer_->expirations();
+  // Judge silence only after reading everything that is waiting: if this
+  // process was stalled, the peer's heartbeats are in our sockets, not lost.
+  links_->drain_all([this](size_t link, std::span<const uint8_t> d) {
+    on_datagram(link, d, clock_.now());
+  });
+  handle(membership_->on_tick(clock_.now()));
+  arm_membership_timer();
+}
+
+void Daemon::arm_membership_timer() {
+  if (auto next = membership_->next_deadline())
+    membership_timer_->arm_at(*next);
+  else
+    membership_timer_->disarm();
+}
+
+void Daemon::on_datagram(size_t link, std::span<const uint8_t> datagram, Instant now) {
+  LinkStats& st = link_stats_[link];
+  ++st.packets_in;
+  auto decoded = wire::decode(datagram, *keyring_);
+  if (auto* reason = std::get_if<wire::DropReason>(&decoded)) return drop(link, *reason);
+  const wire::Message& msg = std::get<wire::Message>(decoded);
+  if (msg.sender == config_.node) {
+    ++st.own;  // our broadcast or multicast, looped back
+    return;
+  }
+  if (msg.sender != config_.peer) return drop(link, wire::DropReason::unknown_sender);
+
+  switch (replay_->admit(link, msg.generation, msg.sequence)) {
+    case wire::ReplayGuard::Verdict::replayed: return drop(link, wire::DropReason::replayed);
+    case wire::ReplayGuard::Verdict::old_generation:
+      return drop(link, wire::DropReason::old_generation);
+    case wire::ReplayGuard::Verdict::new_generation: {
+      const uint64_t gen = msg.generation;
+      executor_->persist(peer_generation_file(), std::to_string(gen) + "\n",
+                         [gen](bool ok, const std::string& why) {
+                           if (!ok)
+                             log(Level::error, "cannot persist peer generation %" PRIu64 ": %s",
+                                 gen, why.c_str());
+                         });
+      break;
+    }
+    case wire::ReplayGuard::Verdict::admitted: break;
+  }
+  const core::Heartbeat hb{msg.generation, msg.sequence, msg.timers.warntime, msg.timers.deadtime};
+  handle(membership_->on_heartbeat(link, hb, now));
+  arm_membership_timer();
+}
+
+void Daemon::drop(size_t link, wire::DropReason reason) {
+  LinkStats& st = link_stats_[link];
+  ++st.drops[static_cast<size_t>(reason)];
+  const Instant now = clock_.now();
+  if (now < st.next_drop_log) return;  // rate-limited: one line per link per interval
+  std::string counts;
+  for (size_t r = 0; r < st.drops.size(); ++r) {
+    const uint64_t fresh = st.drops[r] - st.drops_logged[r];
+    if (fresh == 0) continue;
+    counts += (counts.empty() ? "" : ", ") + std::to_string(fresh) + " " +
+              wire::to_string(static_cast<wire::DropReason>(r));
+    st.drops_logged[r] = st.drops[r];
+  }
+  log(Level::warn, "Link %s:%s: dropped packet(s): %s", config_.peer.c_str(),
+      links_->endpoint(link).label.c_str(), counts.c_str());
+  st.next_drop_log = now + kDropLogInterval;
+}
+
+void Daemon::handle(const core::Events& events) {
+  const char* peer = config_.peer.c_str();
+  for (const core::Event& e : events) {
+    if (auto* up = std::get_if<core::PeerUp>(&e)) {
+      switch (up->why) {
+        case core::PeerUp::Why::first_contact:
+          log(Level::info, "Status update for node %s: status up (generation %" PRIu64 ")", peer,
+              up->generation);
+          break;
+        case core::PeerUp::Why::returned:
+          log(Level::warn, "Cluster node %s returning after partition (silent for %" PRId64 " ms).",
+              peer, ms(*up->silent_for));
+          break;
+        case core::PeerUp::Why::restarted:
+          log(Level::info, "Heartbeat restart on node %s (generation %" PRIu64 ")", peer,
+              up->generation);
+          break;
+      }
+    } else if (auto* dead = std::get_if<core::PeerDead>(&e)) {
+      if (dead->never_heard)
+        log(Level::warn, "node %s: is dead (not heard from within initdead %" PRId64 " ms)", peer,
+            ms(dead->silent_for));
+      else
+        log(Level::warn, "node %s: is dead (no heartbeat for %" PRId64 " ms on %zu link(s))",
+            peer, ms(dead->silent_for), links_->size());
+    } else if (auto* rs = std::get_if<core::PeerRestarted>(&e)) {
+      log(Level::info, "Heartbeat restart on node %s (generation %" PRIu64 " -> %" PRIu64 ")",
+          peer, rs->old_generation, rs->new_generation);
+    } else if (auto* lu = std::get_if<core::LinkUp>(&e)) {
+      log(Level::info, "Link %s:%s up.", peer, links_->endpoint(lu->link).label.c_str());
+    } else if (auto* ld = std::get_if<core::LinkDead>(&e)) {
+      log(Level::info, "Link %s:%s dead. (silent for %" PRId64 " ms)", peer,
+          links_->endpoint(ld->link).label.c_str(), ms(ld->silent_for));
+    } else if (auto* late = std::get_if<core::LateHeartbeat>(&e)) {
+      if (late->past_deadtime)
+        log(Level::warn, "Late heartbeat: Node %s: interval %" PRId64 " ms (beyond deadtime %" PRId64
+            " ms: this node's loop was late; %s kept alive)",
+            peer, ms(late->gap), ms(membership_->judged_deadtime()), peer);
+      else
+        log(Level::warn, "Late heartbeat: Node %s: interval %" PRId64 " ms", peer, ms(late->gap));
+    }
+  }
+}
+
+void Daemon::on_signal() {
+  while (int sig = signals_->next()) {
+    switch (sig) {
+      case SIGTERM:
+      case SIGINT:
+        log(Level::info, "twinbeat shutdown in progress (signal %d).", sig);
+        loop_->stop();
+        break;
+      case SIGHUP:
+        // TODO(issue 5): reload ha.cf, haresources and authkeys in place.
+        log(Level::warn, "SIGHUP: reload is not supported by this version; restart twinbeatd to "
+            "apply configuration changes");
+        break;
+      case SIGCHLD: break;  // the executor is watched through its socket
+    }
+  }
+}
+
+void Daemon::on_executor() {
+  if (executor_->on_readable()) return;
+  log(Level::crit, "executor (pid %d) is gone; twinbeatd cannot act safely without it and stops",
+      static_cast<int>(executor_->pid()));
+  exit_code_ = 1;
+  loop_->stop();
+}
+
+std::string Daemon::on_control(const std::string& request) {
+  const std::vector<std::string> words = config::split_words(request);
+  if (words.empty()) return "error: empty request";
+  if (words[0] == "status" && words.size() == 1) return render_text(status());
+  if (words[0] == "status" && words.size() == 2 && words[1] == "json")
+    return render_json(status());
+  if (words[0] == "ping" && words.size() == 1) return "ok";
+  return "error: unknown request '" + request.substr(0, 64) + "'";
+}
+
+Status Daemon::status() const {
+  const Instant now = clock_.now();
+  const auto& cf = config_.ha_cf;
+  const core::Membership& m = *membership_;
+  Status s;
+  s.version = TWINBEAT_VERSION;
+  s.node = config_.node;
+  s.node_status = m.peer_state() == core::PeerState::init ? "up" : "active";
+  s.generation = generation_;
+  s.uptime_ms = ms(now - started_);
+  s.keepalive_ms = ms(cf.keepalive);
+  s.warntime_ms = ms(cf.warntime);
+  s.deadtime_ms = ms(cf.deadtime);
+  s.initdead_ms = ms(cf.initdead);
+  s.peer = config_.peer;
+  s.peer_state = core::to_string(m.peer_state());
+  if (m.last_heard()) s.peer_last_heard_ms_ago = ms(now - *m.last_heard());
+  s.peer_generation = m.peer_generation();
+  s.peer_judged_deadtime_ms = ms(m.judged_deadtime());
+  s.late_heartbeats = m.late_count();
+  for (size_t i = 0; i < links_->size(); ++i) {
+    const net::LinkEndpoint& ep = links_->endpoint(i);
+    const core::LinkView& view = m.link(i);
+    const LinkStats& st = link_stats_[i];
+    LinkStatus l;
+    l.label = ep.label;
+    l.kind = config::to_string(ep.kind);
+    l.interface = ep.interface;
+    l.target = target_of(ep);
+    l.state = core::to_string(view.state);
+    l.interface_present = links_->ifindex(i) != 0;
+    if (view.last_heard) l.last_heard_ms_ago = ms(now - *view.last_heard);
+    l.packets_in = st.packets_in;
+    l.packets_out = links_->counters(i).packets_out;
+    l.send_errors = links_->counters(i).send_errors + links_->counters(i).no_interface;
+    l.late = view.late;
+    l.own = st.own;
+    for (size_t r = 0; r < st.drops.size(); ++r) {
+      if (st.drops[r] == 0) continue;
+      const auto reason = static_cast<wire::DropReason>(r);
+      switch (wire::classify(reason)) {
+        case wire::DropClass::bad: l.bad += st.drops[r]; break;
+        case wire::DropClass::auth: l.auth_failed += st.drops[r]; break;
+        case wire::DropClass::replay: l.replayed += st.drops[r]; break;
+      }
+      l.drops_by_reason += (l.drops_by_reason.empty() ? "" : " ") +
+                           std::string(wire::to_string(reason)) + "=" + std::to_string(st.drops[r]);
+    }
+    s.links.push_back(std::move(l));
+  }
+  s.stray_packets = links_->stray();
+  s.log_lines_dropped = log_dropped();
+  return s;
+}
+
+}  // namespace twinbeat::daemon

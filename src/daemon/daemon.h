@@ -1,0 +1,99 @@
+// Daemon: the imperative shell around the membership core. It owns every fd
+// (links, netlink, timers, signals, control socket, executor) and the one
+// epoll loop; it turns datagrams into core events and core events into logs,
+// sends, and (in later stages) resource actions.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control.h"
+#include "executor_client.h"
+#include "loop.h"
+#include "status.h"
+#include "twinbeat/config/load.h"
+#include "twinbeat/core/membership.h"
+#include "twinbeat/net/interfaces.h"
+#include "twinbeat/net/links.h"
+#include "twinbeat/wire/keyring.h"
+#include "twinbeat/wire/packet.h"
+#include "twinbeat/wire/replay_window.h"
+
+namespace twinbeat::daemon {
+
+struct Options {
+  std::string confdir = "/etc/ha.d";
+  std::string node;  // empty: uname -n
+  std::string state_dir = "/var/lib/twinbeat";
+  std::string run_dir = "/run/twinbeat";
+  bool foreground = false;
+  bool debug = false;
+};
+
+class Daemon {
+ public:
+  // Opens everything the daemon needs while it still holds full privileges:
+  // state files (generation), the executor, links, netlink, control socket.
+  static Result<std::unique_ptr<Daemon>> create(const Options& options, config::ConfigSet config);
+  ~Daemon();
+
+  // Runs the loop until SIGTERM/SIGINT. Returns the exit code.
+  int run();
+
+ private:
+  Daemon(const Options& options, config::ConfigSet config);
+  Result<void> open_all();
+  Result<void> bump_generation();
+
+  void send_heartbeat();
+  void on_heartbeat_timer();
+  void on_membership_timer();
+  void on_datagram(size_t link, std::span<const uint8_t> datagram, Instant now);
+  void drop(size_t link, wire::DropReason reason);
+  void handle(const core::Events& events);
+  void arm_membership_timer();
+  void on_signal();
+  void on_executor();
+  std::string on_control(const std::string& request);
+  Status status() const;
+  std::string peer_generation_file() const;
+
+  struct LinkStats {
+    uint64_t packets_in = 0;
+    uint64_t own = 0;
+    std::array<uint64_t, 16> drops{};  // by DropReason
+    std::array<uint64_t, 16> drops_logged{};
+    Instant next_drop_log{};
+  };
+
+  Options options_;
+  config::ConfigSet config_;
+  MonotonicClock clock_;
+  Instant started_;
+
+  uint64_t generation_ = 0;
+  uint64_t sequence_ = 0;
+
+  std::optional<Loop> loop_;
+  std::optional<Timer> heartbeat_timer_;
+  std::optional<Timer> membership_timer_;
+  std::optional<SignalReader> signals_;
+  std::optional<wire::Keyring> keyring_;
+  std::optional<net::InterfaceWatcher> interfaces_;
+  std::optional<net::LinkSet> links_;
+  std::optional<ExecutorClient> executor_;
+  std::unique_ptr<ControlServer> control_;
+  std::optional<wire::ReplayGuard> replay_;
+  std::optional<core::Membership> membership_;
+  std::vector<LinkStats> link_stats_;
+
+  Instant next_send_{};
+  Instant next_late_log_{};
+  int exit_code_ = 0;
+};
+
+}  // namespace twinbeat::daemon

@@ -1,0 +1,158 @@
+// twinbeatd: command line, configuration, start-up order, and the one catch.
+#include <net/if.h>
+#include <sys/utsname.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "daemon.h"
+#include "system.h"
+#include "twinbeat/config/load.h"
+#include "twinbeat/durable_file.h"
+#include "twinbeat/log.h"
+
+using namespace twinbeat;
+
+namespace {
+
+constexpr int kExitBadArgs = 2;
+constexpr int kExitNotConfigured = 6;  // LSB "program is not configured"
+
+const char kUsage[] =
+    "Usage: twinbeatd [-f] [-d] [-c CONFDIR] [--node NAME] [--state-dir DIR] [--run-dir DIR]\n"
+    "\n"
+    "Two-node failover daemon. Reads CONFDIR/ha.cf, CONFDIR/authkeys and\n"
+    "CONFDIR/haresources, exchanges authenticated heartbeats with the peer\n"
+    "named in ha.cf, and reports its view through the control socket\n"
+    "(see `twinbeat status`).\n"
+    "\n"
+    "  -f, --foreground   stay in the foreground and also log to stderr\n"
+    "  -d, --debug        log debug lines too\n"
+    "  -c, --confdir DIR  configuration directory (default /etc/ha.d)\n"
+    "      --node NAME    this node's name (default: uname -n)\n"
+    "      --state-dir DIR  generation files (default /var/lib/twinbeat)\n"
+    "      --run-dir DIR  pid file and control socket (default /run/twinbeat)\n"
+    "  -h, --help         this text\n"
+    "      --version      print the version\n"
+    "\n"
+    "Exit status: 0 stopped cleanly; 1 failure; 2 bad arguments; 6 bad or missing\n"
+    "configuration (every problem is listed as FILE:LINE: message).\n";
+
+// Parses argv into `o`; returns an exit code to stop with, or -1 to go on.
+int parse_args(int argc, char** argv, daemon::Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "twinbeatd: %s needs a value\n%s", argv[i], kUsage);
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    if (a == "-f" || a == "--foreground") {
+      o.foreground = true;
+    } else if (a == "-d" || a == "--debug") {
+      o.debug = true;
+    } else if (a == "-c" || a == "--confdir") {
+      if (!value(o.confdir)) return kExitBadArgs;
+    } else if (a == "--node") {
+      if (!value(o.node)) return kExitBadArgs;
+    } else if (a == "--state-dir") {
+      if (!value(o.state_dir)) return kExitBadArgs;
+    } else if (a == "--run-dir") {
+      if (!value(o.run_dir)) return kExitBadArgs;
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--version") {
+      std::printf("twinbeatd %s\n", TWINBEAT_VERSION);
+      return 0;
+    } else {
+      std::fprintf(stderr, "twinbeatd: unknown argument '%s'\n%s", argv[i], kUsage);
+      return kExitBadArgs;
+    }
+  }
+  return -1;
+}
+
+std::string host_name() {
+  utsname u{};
+  ::uname(&u);
+  return u.nodename;
+}
+
+int run(int argc, char** argv) {
+  daemon::Options options;
+  if (int rc = parse_args(argc, argv, options); rc >= 0) return rc;
+  if (options.node.empty()) options.node = host_name();
+
+  config::LoadOptions load;
+  load.dir = options.confdir;
+  load.node = options.node;
+  load.interface_exists = [](const std::string& n) { return ::if_nametoindex(n.c_str()) != 0; };
+  auto loaded = config::load_config(load);
+  for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "twinbeatd: configuration error, not started.\n");
+    return kExitNotConfigured;
+  }
+
+  const config::HaCf& cf = loaded.value.ha_cf;
+  LogConfig lc;
+  lc.facility = cf.logfacility.value_or(-1);
+  lc.logfile = cf.logfile;
+  lc.debugfile = cf.debugfile;
+  lc.to_stderr = options.foreground;
+  lc.debug = options.debug;
+
+  std::optional<daemon::Detach> detach;
+  if (!options.foreground) {
+    auto d = daemon::Detach::start();
+    if (!d) {
+      std::fprintf(stderr, "twinbeatd: %s\n", d.error().message.c_str());
+      return 1;
+    }
+    detach.emplace(std::move(*d));
+  }
+  log_open(lc);
+  for (const auto& d : loaded.diagnostics) log(Level::warn, "%s", d.to_string().c_str());
+
+  auto fail = [](const Error& e) {
+    log(Level::error, "%s", e.to_string().c_str());
+    std::fprintf(stderr, "twinbeatd: %s\n", e.to_string().c_str());
+    return 1;
+  };
+  if (auto r = make_directory(options.run_dir, 0750); !r) return fail(r.error());
+  auto pid_lock = daemon::lock_pid_file(options.run_dir + "/twinbeatd.pid");
+  if (!pid_lock) return fail(pid_lock.error());
+
+  auto d = daemon::Daemon::create(options, std::move(loaded.value));
+  if (!d) return fail(d.error());
+
+  if (auto r = daemon::drop_capabilities(); !r)
+    log(Level::warn, "cannot drop capabilities: %s", r.error().message.c_str());
+  if (cf.realtime) {
+    if (auto r = daemon::go_realtime(cf.rtprio); !r)
+      log(Level::warn, "realtime: %s; running at normal priority", r.error().message.c_str());
+    if (auto r = daemon::lock_memory(); !r)
+      log(Level::warn, "realtime: %s; memory not locked", r.error().message.c_str());
+  }
+  if (detach) detach->ready();
+  return (*d)->run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    log(Level::crit, "fatal: %s", e.what());
+    std::fprintf(stderr, "twinbeatd: fatal: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,149 @@
+// Rendering status as text and as JSON.
+#include "status.h"
+
+#include <cstdio>
+
+namespace twinbeat::daemon {
+
+namespace {
+
+std::string ago(const std::optional<int64_t>& ms) {
+  return ms ? std::to_string(*ms) + " ms ago" : "never";
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string opt_number(const std::optional<int64_t>& v) {
+  return v ? std::to_string(*v) : "null";
+}
+
+// A flat JSON object writer: fields in the order they are added.
+class Object {
+ public:
+  Object& field(const char* name, const std::string& raw) {
+    text_ += (text_.empty() ? "{" : ",") + quoted(name) + ":" + raw;
+    return *this;
+  }
+  Object& str(const char* name, const std::string& v) { return field(name, quoted(v)); }
+  Object& num(const char* name, uint64_t v) { return field(name, std::to_string(v)); }
+  Object& num(const char* name, int64_t v) { return field(name, std::to_string(v)); }
+  Object& boolean(const char* name, bool v) { return field(name, v ? "true" : "false"); }
+  std::string done() const { return text_.empty() ? "{}" : text_ + "}"; }
+
+ private:
+  std::string text_;
+};
+
+std::string link_json(const LinkStatus& l) {
+  return Object()
+      .str("label", l.label)
+      .str("kind", l.kind)
+      .str("interface", l.interface)
+      .str("target", l.target)
+      .str("state", l.state)
+      .boolean("interface_present", l.interface_present)
+      .field("last_heard_ms_ago", opt_number(l.last_heard_ms_ago))
+      .num("packets_in", l.packets_in)
+      .num("packets_out", l.packets_out)
+      .num("late", l.late)
+      .num("bad", l.bad)
+      .num("auth_failed", l.auth_failed)
+      .num("replayed", l.replayed)
+      .num("own", l.own)
+      .num("send_errors", l.send_errors)
+      .done();
+}
+
+}  // namespace
+
+std::string render_text(const Status& s) {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "node %s (this node): %s, generation %llu, up %lld ms\n",
+                s.node.c_str(), s.node_status.c_str(),
+                static_cast<unsigned long long>(s.generation), static_cast<long long>(s.uptime_ms));
+  out += line;
+  std::snprintf(line, sizeof line,
+                "timers: keepalive %lld ms, warntime %lld ms, deadtime %lld ms, initdead %lld ms\n",
+                static_cast<long long>(s.keepalive_ms), static_cast<long long>(s.warntime_ms),
+                static_cast<long long>(s.deadtime_ms), static_cast<long long>(s.initdead_ms));
+  out += line;
+  std::snprintf(line, sizeof line,
+                "peer %s: %s, last heard %s, generation %llu, judged by deadtime %lld ms, "
+                "late heartbeats %llu\n",
+                s.peer.c_str(), s.peer_state.c_str(), ago(s.peer_last_heard_ms_ago).c_str(),
+                static_cast<unsigned long long>(s.peer_generation),
+                static_cast<long long>(s.peer_judged_deadtime_ms),
+                static_cast<unsigned long long>(s.late_heartbeats));
+  out += line;
+  for (const LinkStatus& l : s.links) {
+    std::snprintf(line, sizeof line,
+                  "  link %s (%s %s%s): %s, last heard %s, in %llu, out %llu, late %llu, "
+                  "bad %llu, auth failed %llu, replayed %llu, send errors %llu\n",
+                  l.label.c_str(), l.kind.c_str(), l.target.c_str(),
+                  l.interface_present ? "" : ", interface missing", l.state.c_str(),
+                  ago(l.last_heard_ms_ago).c_str(), static_cast<unsigned long long>(l.packets_in),
+                  static_cast<unsigned long long>(l.packets_out),
+                  static_cast<unsigned long long>(l.late), static_cast<unsigned long long>(l.bad),
+                  static_cast<unsigned long long>(l.auth_failed),
+                  static_cast<unsigned long long>(l.replayed),
+                  static_cast<unsigned long long>(l.send_errors));
+    out += line;
+    if (!l.drops_by_reason.empty()) out += "    dropped: " + l.drops_by_reason + "\n";
+  }
+  if (s.stray_packets) out += "stray packets (on no configured link): " + std::to_string(s.stray_packets) + "\n";
+  return out;
+}
+
+std::string render_json(const Status& s) {
+  std::string links = "[";
+  for (size_t i = 0; i < s.links.size(); ++i) links += (i ? "," : "") + link_json(s.links[i]);
+  links += "]";
+  const std::string node = Object()
+                               .str("name", s.node)
+                               .str("status", s.node_status)
+                               .num("generation", s.generation)
+                               .num("uptime_ms", s.uptime_ms)
+                               .done();
+  const std::string timers = Object()
+                                 .num("keepalive_ms", s.keepalive_ms)
+                                 .num("warntime_ms", s.warntime_ms)
+                                 .num("deadtime_ms", s.deadtime_ms)
+                                 .num("initdead_ms", s.initdead_ms)
+                                 .done();
+  const std::string peer = Object()
+                               .str("name", s.peer)
+                               .str("state", s.peer_state)
+                               .field("last_heard_ms_ago", opt_number(s.peer_last_heard_ms_ago))
+                               .num("generation", s.peer_generation)
+                               .num("judged_deadtime_ms", s.peer_judged_deadtime_ms)
+                               .num("late_heartbeats", s.late_heartbeats)
+                               .done();
+  return Object()
+             .str("version", s.version)
+             .field("node", node)
+             .field("timers", timers)
+             .field("peer", peer)
+             .field("links", links)
+             .num("stray_packets", s.stray_packets)
+             .num("log_lines_dropped", s.log_lines_dropped)
+             .done() +
+         "\n";
+}
+
+}  // namespace twinbeat::daemon
