@@ -12,7 +12,8 @@ namespace twinbeat::wire {
 
 namespace {
 
-enum Tag : uint8_t { kSender = 1, kTimers = 2, kStatus = 3 };
+enum Tag : uint8_t { kSender = 1, kTimers = 2, kStatus = 3, kMode = 4, kDigest = 5, kGroups = 6 };
+constexpr size_t kGroupEntrySize = 10;  // id u64, state u8, flags u8
 constexpr size_t kTlvHeaderSize = 3;    // tag u8, length u16
 constexpr size_t kTimersSize = 12;      // keepalive, warntime, deadtime: u32 ms
 constexpr size_t kSmallestMacSize = 4;  // crc
@@ -23,7 +24,9 @@ constexpr size_t kOffVersion = 4, kOffType = 5, kOffKeyId = 6, kOffMethod = 7, k
                  kOffFlags = 10, kOffGeneration = 12, kOffSequence = 20;
 
 bool valid_sender(std::string_view name);
-bool valid_timer(Millis t) { return t > Millis{0} && t < kTimerLimit; }
+bool valid_timer(Millis t) { return t > Millis{0} && t <= kTimerLimit; }
+bool valid_mode(uint8_t m) { return m <= static_cast<uint8_t>(NodeMode::left); }
+bool valid_group_state(uint8_t s) { return s <= static_cast<uint8_t>(GroupState::failed); }
 bool valid_status(uint8_t s);
 bool valid_message(const Message& msg);
 uint64_t get_be(const uint8_t* p, size_t n);
@@ -33,6 +36,7 @@ void put_header(uint8_t* p, const Message& msg, uint8_t key_id, config::AuthMeth
 void put_body(uint8_t* p, const Message& msg);
 std::optional<DropReason> check_header(std::span<const uint8_t> d, const Keyring& keys);
 bool parse_body(std::span<const uint8_t> body, Message& msg);
+bool parse_groups(const uint8_t* v, size_t len, Message& msg);
 
 }  // namespace
 
@@ -82,6 +86,36 @@ const char* to_string(DropReason r) {
   return "unknown";
 }
 
+const char* to_string(NodeMode m) {
+  switch (m) {
+    case NodeMode::running: return "running";
+    case NodeMode::leaving: return "leaving";
+    case NodeMode::left: return "left";
+  }
+  return "unknown";
+}
+
+const char* to_string(GroupState s) {
+  switch (s) {
+    case GroupState::none: return "none";
+    case GroupState::probing: return "probing";
+    case GroupState::starting: return "starting";
+    case GroupState::held: return "held";
+    case GroupState::stopping: return "stopping";
+    case GroupState::failed: return "failed";
+  }
+  return "unknown";
+}
+
+uint64_t group_id(std::string_view name) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : name) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 DropClass classify(DropReason r) {
   switch (r) {
     case DropReason::too_short:
@@ -105,8 +139,9 @@ DropClass classify(DropReason r) {
 size_t encode(const Message& msg, const Keyring& keys, std::span<uint8_t> out) {
   const config::AuthKey* key = keys.key(keys.active_id());
   if (key == nullptr || !valid_message(msg)) return 0;
-  const size_t body_size =
-      kTlvHeaderSize + msg.sender.size() + kTlvHeaderSize + kTimersSize + kTlvHeaderSize + 1;
+  const size_t body_size = kTlvHeaderSize + msg.sender.size() + kTlvHeaderSize + kTimersSize +
+                           3 * kTlvHeaderSize + 1 + 1 + 8 + kTlvHeaderSize +
+                           msg.group_count * kGroupEntrySize;
   const size_t mac_size = config::mac_size(key->method);
   const size_t total = kHeaderSize + body_size + mac_size;
   if (total > out.size() || total > kMaxPacketSize) return 0;
@@ -162,9 +197,13 @@ bool valid_status(uint8_t s) {
 
 // True if decode would accept what encode writes of `msg`.
 bool valid_message(const Message& msg) {
+  if (msg.group_count > kMaxGroups) return false;
+  for (size_t i = 0; i < msg.group_count; ++i)
+    if (!valid_group_state(static_cast<uint8_t>(msg.groups[i].state))) return false;
   return msg.type == MessageType::heartbeat && valid_sender(msg.sender) &&
          valid_timer(msg.timers.keepalive) && valid_timer(msg.timers.warntime) &&
-         valid_timer(msg.timers.deadtime) && valid_status(static_cast<uint8_t>(msg.status));
+         valid_timer(msg.timers.deadtime) && valid_status(static_cast<uint8_t>(msg.status)) &&
+         valid_mode(static_cast<uint8_t>(msg.mode));
 }
 
 uint64_t get_be(const uint8_t* p, size_t n) {
@@ -207,7 +246,30 @@ void put_body(uint8_t* p, const Message& msg) {
     p += 4;
   }
   tlv(kStatus, 1);
-  *p = static_cast<uint8_t>(msg.status);
+  *p++ = static_cast<uint8_t>(msg.status);
+  tlv(kMode, 1);
+  *p++ = static_cast<uint8_t>(msg.mode);
+  tlv(kDigest, 8);
+  put_be(p, 8, msg.resources_digest);
+  p += 8;
+  tlv(kGroups, msg.group_count * kGroupEntrySize);
+  for (size_t i = 0; i < msg.group_count; ++i) {
+    const GroupReport& g = msg.groups[i];
+    put_be(p, 8, g.id);
+    p[8] = static_cast<uint8_t>(g.state);
+    p[9] = g.offered ? 1 : 0;
+    p += kGroupEntrySize;
+  }
+}
+
+bool parse_groups(const uint8_t* v, size_t len, Message& msg) {
+  if (len % kGroupEntrySize != 0 || len / kGroupEntrySize > kMaxGroups) return false;
+  msg.group_count = len / kGroupEntrySize;
+  for (size_t i = 0; i < msg.group_count; ++i, v += kGroupEntrySize) {
+    if (!valid_group_state(v[8])) return false;
+    msg.groups[i] = GroupReport{get_be(v, 8), static_cast<GroupState>(v[8]), (v[9] & 1) != 0};
+  }
+  return true;
 }
 
 // Everything decided before the MAC, in the order packet.h promises.
@@ -229,6 +291,7 @@ std::optional<DropReason> check_header(std::span<const uint8_t> d, const Keyring
 bool parse_body(std::span<const uint8_t> body, Message& msg) {
   std::string_view sender;
   bool have_sender = false, have_timers = false, have_status = false;
+  bool have_mode = false, have_digest = false, have_groups = false;
   size_t pos = 0;
   while (pos < body.size()) {
     if (body.size() - pos < kTlvHeaderSize) return false;
@@ -259,6 +322,20 @@ bool parse_body(std::span<const uint8_t> body, Message& msg) {
         if (have_status || len != 1 || !valid_status(v[0])) return false;
         have_status = true;
         msg.status = static_cast<NodeStatus>(v[0]);
+        break;
+      case kMode:
+        if (have_mode || len != 1 || !valid_mode(v[0])) return false;
+        have_mode = true;
+        msg.mode = static_cast<NodeMode>(v[0]);
+        break;
+      case kDigest:
+        if (have_digest || len != 8) return false;
+        have_digest = true;
+        msg.resources_digest = get_be(v, 8);
+        break;
+      case kGroups:
+        if (have_groups || !parse_groups(v, len, msg)) return false;
+        have_groups = true;
         break;
       default:
         break;  // a newer peer's field: skipped

@@ -22,6 +22,10 @@
 //   1 sender  the sending node's name, 1..64 bytes
 //   2 timers  keepalive, warntime, deadtime: three u32, milliseconds
 //   3 status  u8 NodeStatus
+//   4 mode    u8 NodeMode (absent: running)
+//   5 digest  u64: digest of the sender's haresources (absent: 0, none)
+//   6 groups  per group 10 bytes: u64 group id (group_id() of its name),
+//             u8 GroupState, u8 flags (bit 0: offered); at most kMaxGroups
 //
 // Receiving, in this order: length >= header + MAC of the smallest method,
 // magic, version, the key id names a key we hold with the same method, the
@@ -30,16 +34,20 @@
 // skipped so a newer peer can add fields; a known tag twice, a TLV that runs
 // into the MAC, or a missing sender, timers or status makes it malformed.
 // So do a type other than heartbeat, a sender outside 1..64 of [a-z0-9._-]
-// (ha.cf names are lower-cased), a timer of 0 or of 1 hour or more, a status
-// other than up or active, and a known tag of the wrong length.
+// (ha.cf names are lower-cased), a timer of 0 or of more than 1 hour, a
+// status, mode or group state out of range, a groups TLV that is not a whole
+// number of entries or lists more than kMaxGroups, and a known tag of the
+// wrong length.
 // Nothing in a packet is trusted before its MAC is checked; decode never
 // throws, aborts or reads outside the datagram.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "twinbeat/time.h"
@@ -53,6 +61,7 @@ inline constexpr uint8_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 28;
 inline constexpr size_t kMaxPacketSize = 1400;  // one datagram, no fragments
 inline constexpr size_t kMaxNodeNameSize = 64;
+inline constexpr size_t kMaxGroups = 64;
 
 enum class MessageType : uint8_t { heartbeat = 1 };
 const char* to_string(MessageType t);
@@ -63,6 +72,34 @@ enum class NodeStatus : uint8_t {
   active = 2,  // running and has heard its peer, or declared it dead
 };
 const char* to_string(NodeStatus s);
+
+// What a node is doing as a whole.
+enum class NodeMode : uint8_t {
+  running = 0,
+  leaving = 1,  // stopping gracefully: releasing every group
+  left = 2,     // released every group; about to exit
+};
+const char* to_string(NodeMode m);
+
+// What a node says of one resource group.
+enum class GroupState : uint8_t {
+  none = 0,      // not running on that node (verified)
+  probing = 1,   // start-up: not yet known whether it runs there
+  starting = 2,  // start in progress
+  held = 3,      // running there, entirely or partly
+  stopping = 4,  // stop in progress
+  failed = 5,    // a stop failed: it may still run there
+};
+const char* to_string(GroupState s);
+
+struct GroupReport {
+  uint64_t id = 0;  // group_id(name)
+  GroupState state = GroupState::none;
+  bool offered = false;  // its start failed there: the other node may take it
+};
+
+// A stable 64-bit id for a group name (FNV-1a), the same on both nodes.
+uint64_t group_id(std::string_view name);
 
 struct Timers {
   Millis keepalive{0};
@@ -78,6 +115,10 @@ struct Message {
   std::string sender;
   Timers timers;
   NodeStatus status = NodeStatus::up;
+  NodeMode mode = NodeMode::running;
+  uint64_t resources_digest = 0;
+  size_t group_count = 0;  // groups[0, group_count) are valid
+  std::array<GroupReport, kMaxGroups> groups{};
 };
 
 // Why a datagram was dropped. Each has a counter per link.

@@ -49,6 +49,11 @@ Message heartbeat() {
   m.sender = "node-1.example_a";
   m.timers = {Millis{1000}, Millis{5000}, Millis{10000}};
   m.status = NodeStatus::active;
+  m.mode = NodeMode::leaving;
+  m.resources_digest = 0x1122334455667788;
+  m.group_count = 2;
+  m.groups[0] = GroupReport{0xa1a2a3a4a5a6a7a8, GroupState::held, false};
+  m.groups[1] = GroupReport{0xb1b2b3b4b5b6b7b8, GroupState::none, true};
   return m;
 }
 
@@ -93,7 +98,20 @@ Bytes concat(std::initializer_list<Bytes> parts) {
   for (const Bytes& p : parts) all.insert(all.end(), p.begin(), p.end());
   return all;
 }
-Bytes good_body() { return concat({sender_tlv("node-1.example_a"), timers_tlv(), status_tlv()}); }
+Bytes mode_tlv(uint8_t m = 1) { return tlv(4, {m}); }
+Bytes digest_tlv() { return tlv(5, {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}); }
+Bytes group_entry(uint8_t first, uint8_t state, uint8_t flags) {
+  Bytes e;
+  for (uint8_t i = 0; i < 8; ++i) e.push_back(static_cast<uint8_t>(first + i));
+  e.push_back(state);
+  e.push_back(flags);
+  return e;
+}
+Bytes groups_tlv() { return tlv(6, concat({group_entry(0xa1, 3, 0), group_entry(0xb1, 0, 1)})); }
+Bytes good_body() {
+  return concat({sender_tlv("node-1.example_a"), timers_tlv(), status_tlv(), mode_tlv(),
+                 digest_tlv(), groups_tlv()});
+}
 
 // A packet built by hand, independently of encode: the header of packet.h,
 // `body`, and a valid MAC from the ring's active key over all of it.
@@ -133,6 +151,14 @@ void check_same(const Message& want, const Message& got) {
   LONGS_EQUAL(want.timers.warntime.count(), got.timers.warntime.count());
   LONGS_EQUAL(want.timers.deadtime.count(), got.timers.deadtime.count());
   STRCMP_EQUAL(to_string(want.status), to_string(got.status));
+  STRCMP_EQUAL(to_string(want.mode), to_string(got.mode));
+  CHECK(want.resources_digest == got.resources_digest);
+  LONGS_EQUAL(want.group_count, got.group_count);
+  for (size_t i = 0; i < want.group_count && i < got.group_count; ++i) {
+    CHECK(want.groups[i].id == got.groups[i].id);
+    STRCMP_EQUAL(to_string(want.groups[i].state), to_string(got.groups[i].state));
+    CHECK_EQUAL(want.groups[i].offered, got.groups[i].offered);
+  }
 }
 
 const AuthMethod kMethods[] = {AuthMethod::sha256, AuthMethod::sha512, AuthMethod::sha1,
@@ -366,7 +392,15 @@ TEST(Packet, authentic_bodies_that_break_the_format_are_malformed) {
       {"zero keepalive", concat({sender, tlv(2, timers(0, 5000, 10000)), status_tlv()})},
       {"zero warntime", concat({sender, tlv(2, timers(1000, 0, 10000)), status_tlv()})},
       {"zero deadtime", concat({sender, tlv(2, timers(1000, 5000, 0)), status_tlv()})},
-      {"deadtime of 1 hour", concat({sender, tlv(2, timers(1000, 5000, 3'600'000)), status_tlv()})},
+      {"deadtime over 1 hour", concat({sender, tlv(2, timers(1000, 5000, 3'600'001)), status_tlv()})},
+      {"mode 3", concat({sender, timers_tlv(), status_tlv(), mode_tlv(3)})},
+      {"mode twice", concat({sender, timers_tlv(), status_tlv(), mode_tlv(), mode_tlv()})},
+      {"digest of 7 bytes", concat({sender, timers_tlv(), status_tlv(), tlv(5, Bytes(7, 1))})},
+      {"group state 6", concat({sender, timers_tlv(), status_tlv(), tlv(6, group_entry(1, 6, 0))})},
+      {"groups of 11 bytes",
+       concat({sender, timers_tlv(), status_tlv(), tlv(6, concat({group_entry(1, 0, 0), {0}}))})},
+      {"65 groups", concat({sender, timers_tlv(), status_tlv(), tlv(6, Bytes(650, 0))})},
+      {"groups twice", concat({sender, timers_tlv(), status_tlv(), groups_tlv(), groups_tlv()})},
       {"keepalive of 2^32-1 ms", concat({sender, tlv(2, timers(~0u, 5000, 10000)), status_tlv()})},
       {"timers of 11 bytes", concat({sender, tlv(2, first_bytes(good_timers, 11)), status_tlv()})},
       {"timers of 13 bytes", concat({sender, tlv(2, concat({good_timers, {0}})), status_tlv()})},
@@ -401,7 +435,8 @@ TEST(Packet, an_authentic_packet_of_an_unknown_type_is_malformed) {
 TEST(Packet, unknown_tlv_tags_are_skipped_and_the_packet_still_decodes) {
   const Keyring ring = one_key_ring(AuthMethod::sha256);
   const Bytes body = concat({tlv(9, text("future")), sender_tlv("node-1.example_a"), tlv(0, {}),
-                             timers_tlv(), tlv(255, Bytes(300, 0xee)), status_tlv(), tlv(4, {1})});
+                             timers_tlv(), tlv(255, Bytes(300, 0xee)), status_tlv(), mode_tlv(),
+                             tlv(7, {1}), digest_tlv(), groups_tlv()});
   auto result = decode(signed_packet(body, ring), ring);
   CHECK(std::holds_alternative<Message>(result));
   check_same(heartbeat(), std::get<Message>(result));
@@ -467,11 +502,43 @@ TEST(Packet, encode_refuses_what_decode_would_call_malformed) {
   m.timers.deadtime = Millis{0};
   LONGS_EQUAL(0, encode(m, ring, out));
   m = heartbeat();
-  m.timers.keepalive = std::chrono::hours(1);
+  m.timers.keepalive = std::chrono::hours(1) + Millis{1};
+  LONGS_EQUAL(0, encode(m, ring, out));
+  m = heartbeat();
+  m.groups[1].state = static_cast<GroupState>(9);
+  LONGS_EQUAL(0, encode(m, ring, out));
+  m = heartbeat();
+  m.group_count = kMaxGroups + 1;
   LONGS_EQUAL(0, encode(m, ring, out));
   m = heartbeat();
   m.status = static_cast<NodeStatus>(7);
   LONGS_EQUAL(0, encode(m, ring, out));
+}
+
+TEST(Packet, a_body_without_mode_digest_or_groups_decodes_as_running_with_none) {
+  const Keyring ring = one_key_ring(AuthMethod::sha256);
+  auto result =
+      decode(signed_packet(concat({sender_tlv("a"), timers_tlv(), status_tlv()}), ring), ring);
+  CHECK(std::holds_alternative<Message>(result));
+  const Message& m = std::get<Message>(result);
+  STRCMP_EQUAL("running", to_string(m.mode));
+  CHECK(m.resources_digest == 0);
+  LONGS_EQUAL(0, m.group_count);
+}
+
+TEST(Packet, the_most_groups_a_packet_carries_fit_in_one_datagram) {
+  const Keyring ring = one_key_ring(AuthMethod::sha512);
+  Message m = heartbeat();
+  m.sender = std::string(kMaxNodeNameSize, 'n');
+  m.group_count = kMaxGroups;
+  Bytes out(kMaxPacketSize);
+  CHECK(encode(m, ring, out) > 0);
+}
+
+TEST(Packet, group_id_is_fnv1a_of_the_name) {
+  CHECK(group_id("") == 14695981039346656037ull);
+  CHECK(group_id("a") == 0xaf63dc4c8601ec8cull);
+  CHECK(group_id("IPaddr2::10.0.0.1") != group_id("IPaddr2::10.0.0.2"));
 }
 
 TEST(Packet, encode_refuses_a_buffer_one_byte_too_small) {
