@@ -1,0 +1,191 @@
+// Ownership: which node runs which resource group. A pure state machine: it
+// hears what the peer advertises, how the peer's liveness changes and how
+// resource operations ended, and returns the operations to run next.
+//
+// The rule it never breaks: a group is started here only when the peer
+// cannot be running it. That is when the peer advertises the group as `none`,
+// or when the peer is gone for certain (it left after releasing everything,
+// or it is dead and confirmed so: fenced once fencing exists). A peer that is
+// unknown (not heard yet), dead but unconfirmed, or that says nothing about a
+// group (its haresources differ) is assumed to hold it.
+//
+// Who takes a group nobody holds:
+// - its preferred node (the first field of its haresources line), when that
+//   node can run it;
+// - the other node when the preferred one is gone, is leaving, offers the
+//   group (its start failed there) or has stood by (later: hb_standby).
+// auto_failback on: a group taken over because its preferred node was gone
+// returns to it once that node is back and stable (it stops here first; the
+// preferred node starts it when it sees `none`). off: it stays.
+// A group found running at start-up is kept only if the peer, once heard,
+// does not hold it (a daemon restarted after a crash finds its VIP still up
+// while the peer took over: it stops its copy). Otherwise both nodes holding
+// one group happens only after a partition, and the preferred node keeps it.
+//
+// Groups start left to right and stop right to left, one operation at a time
+// per group; groups proceed independently. A failed start stops the whole
+// group (right to left) and offers it to the peer. A failed stop (after one retry)
+// leaves the group `failed`: it may still run here, so it is never offered
+// and the peer must not start it until this node is fenced.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "twinbeat/time.h"
+#include "twinbeat/wire/packet.h"
+
+namespace twinbeat::core {
+
+// What a node says of a group, and of itself, in every heartbeat.
+using wire::GroupState;
+using wire::NodeMode;
+
+struct GroupAd {
+  GroupState state = GroupState::none;
+  bool offered = false;  // its start failed there: the other node may take it
+};
+
+// How this node knows its peer.
+enum class PeerLiveness {
+  unknown,           // not heard yet, initdead not over
+  alive,             // heartbeats arrive
+  dead_unconfirmed,  // silent, but may still run what it held
+  dead_confirmed,    // silent and certainly running nothing (fenced, or held nothing)
+  left,              // said goodbye after releasing everything
+};
+const char* to_string(PeerLiveness l);
+
+// The peer's latest advertisement. groups[i] is about our group i; nullopt
+// when the peer's haresources has no such group.
+struct PeerAd {
+  NodeMode mode = NodeMode::running;
+  std::vector<std::optional<GroupAd>> groups;
+};
+
+struct OwnershipConfig {
+  struct Group {
+    std::string name;
+    bool preferred_here = false;
+    size_t resources = 0;
+  };
+  std::vector<Group> groups;
+  bool auto_failback = true;
+};
+
+enum class Op { start, stop, status };
+const char* to_string(Op op);
+
+// Actions.
+struct RunOp {  // run this operation; report it with on_op_done
+  size_t group;
+  size_t resource;
+  Op op;
+};
+struct Announce {};  // what we advertise changed: send a heartbeat now
+struct GroupChange {
+  enum class Kind {
+    adopted,       // found running at start-up, and kept
+    acquiring,     // start begins
+    acquired,      // every resource started
+    releasing,     // stop begins
+    released,      // every resource stopped
+    start_failed,  // a start failed; what was started is being stopped
+    stop_failed,   // a stop failed twice: the group may still run here
+    conflict,      // both nodes hold it; the preferred node keeps it
+  } kind;
+  size_t group;
+  enum class Why {
+    preferred,     // it is ours by haresources
+    peer_dead,     // the peer is gone for certain
+    peer_left,     // the peer is stopping or stopped gracefully
+    peer_offered,  // the peer could not start it
+    failback,      // back to its preferred node (auto_failback on)
+    peer_holds,    // the peer runs it
+    shutdown,      // this node is stopping
+    none,
+  } why;
+  size_t resource = 0;  // for start_failed / stop_failed
+};
+struct ShutdownComplete {};  // every group released: say goodbye and exit
+using Action = std::variant<RunOp, Announce, GroupChange, ShutdownComplete>;
+using Actions = std::vector<Action>;
+
+struct OpDone {
+  size_t group;
+  size_t resource;
+  Op op;
+  bool ok;               // start/stop: succeeded; status: the check ran
+  bool running = false;  // status: the resource runs here
+};
+
+class Ownership {
+ public:
+  explicit Ownership(OwnershipConfig config);
+
+  // Probes every resource (status), then decides. Call once.
+  Actions start();
+  Actions on_op_done(const OpDone& done);
+  Actions on_peer_ad(const PeerAd& ad);
+  Actions on_peer_liveness(PeerLiveness liveness);
+  // Graceful stop: release every group, then ShutdownComplete.
+  Actions shutdown();
+
+  // What we advertise.
+  NodeMode mode() const { return mode_; }
+  std::vector<GroupAd> advertised() const;
+  GroupAd advertised(size_t group) const;
+
+  PeerLiveness peer_liveness() const { return liveness_; }
+  size_t group_count() const { return groups_.size(); }
+  // True if any resource of the group may run here.
+  bool holds(size_t group) const;
+  bool busy(size_t group) const;
+  const OwnershipConfig& config() const { return config_; }
+
+ private:
+  enum class Local { probing, none, starting, held, stopping, failed };
+  struct Group {
+    Local state = Local::probing;
+    size_t next = 0;          // resource of the operation in flight
+    size_t probed = 0;        // status replies received at start-up
+    size_t probed_running = 0;
+    bool partial = false;     // held, but not every resource runs
+    bool offered = false;     // our start failed: the peer may take it
+    bool needs_failback = false;
+    bool tentative = false;   // adopted at start-up; yields if the peer holds it
+    bool stop_retried = false;
+    bool start_failed = false;  // stopping because a start failed
+    GroupChange::Why why = GroupChange::Why::none;
+  };
+
+  // What a group should do here now.
+  struct Decision {
+    enum class Kind { hold, keep, release } kind;  // keep: start nothing, stop nothing
+    GroupChange::Why why;
+  };
+
+  Actions evaluate();
+  void evaluate_group(size_t g, Actions& out);
+  Decision decide(size_t g) const;
+  bool peer_stable() const;
+  void begin_start(size_t g, GroupChange::Why why, Actions& out);
+  void begin_stop(size_t g, GroupChange::Why why, Actions& out);
+  void step_start(size_t g, const OpDone& d, Actions& out);
+  void step_stop(size_t g, const OpDone& d, Actions& out);
+  void probe_done(size_t g, const OpDone& d, Actions& out);
+  void maybe_complete_shutdown(Actions& out);
+
+  OwnershipConfig config_;
+  std::vector<Group> groups_;
+  NodeMode mode_ = NodeMode::running;
+  PeerLiveness liveness_ = PeerLiveness::unknown;
+  PeerAd peer_;
+  bool started_ = false;
+};
+
+}  // namespace twinbeat::core

@@ -1,0 +1,296 @@
+// Ownership: group placement between two nodes, and the operation sequences
+// that move a group.
+#include "twinbeat/core/ownership.h"
+
+namespace twinbeat::core {
+
+const char* to_string(PeerLiveness l) {
+  switch (l) {
+    case PeerLiveness::unknown: return "unknown";
+    case PeerLiveness::alive: return "alive";
+    case PeerLiveness::dead_unconfirmed: return "dead (unconfirmed)";
+    case PeerLiveness::dead_confirmed: return "dead";
+    case PeerLiveness::left: return "left";
+  }
+  return "?";
+}
+
+const char* to_string(Op op) {
+  switch (op) {
+    case Op::start: return "start";
+    case Op::stop: return "stop";
+    case Op::status: return "status";
+  }
+  return "?";
+}
+
+Ownership::Ownership(OwnershipConfig config)
+    : config_(std::move(config)), groups_(config_.groups.size()) {}
+
+Actions Ownership::start() {
+  Actions out;
+  if (started_) return out;
+  started_ = true;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    if (config_.groups[g].resources == 0) {
+      groups_[g].state = Local::none;
+      continue;
+    }
+    for (size_t r = 0; r < config_.groups[g].resources; ++r) out.push_back(RunOp{g, r, Op::status});
+  }
+  Actions more = evaluate();
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+GroupAd Ownership::advertised(size_t g) const {
+  const Group& gr = groups_[g];
+  GroupAd ad;
+  ad.offered = gr.offered;
+  switch (gr.state) {
+    case Local::probing: ad.state = GroupState::probing; break;
+    case Local::none: ad.state = GroupState::none; break;
+    case Local::starting: ad.state = GroupState::starting; break;
+    case Local::held: ad.state = GroupState::held; break;
+    case Local::stopping: ad.state = GroupState::stopping; break;
+    case Local::failed: ad.state = GroupState::failed; break;
+  }
+  return ad;
+}
+
+std::vector<GroupAd> Ownership::advertised() const {
+  std::vector<GroupAd> out;
+  for (size_t g = 0; g < groups_.size(); ++g) out.push_back(advertised(g));
+  return out;
+}
+
+bool Ownership::holds(size_t g) const { return groups_[g].state != Local::none; }
+
+bool Ownership::busy(size_t g) const {
+  const Local s = groups_[g].state;
+  return s == Local::probing || s == Local::starting || s == Local::stopping;
+}
+
+Actions Ownership::on_peer_ad(const PeerAd& ad) {
+  peer_ = ad;
+  liveness_ = PeerLiveness::alive;
+  for (size_t g = 0; g < groups_.size() && g < peer_.groups.size(); ++g)
+    if (peer_.groups[g] && peer_.groups[g]->state == GroupState::held) groups_[g].offered = false;
+  return evaluate();
+}
+
+Actions Ownership::on_peer_liveness(PeerLiveness liveness) {
+  if (liveness == PeerLiveness::alive) return {};  // only a fresh advertisement says so
+  liveness_ = liveness;
+  return evaluate();
+}
+
+Actions Ownership::shutdown() {
+  Actions out;
+  if (mode_ != NodeMode::running) return out;
+  mode_ = NodeMode::leaving;
+  out.push_back(Announce{});
+  Actions more = evaluate();
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+bool Ownership::peer_stable() const {
+  for (const auto& ad : peer_.groups) {
+    if (!ad) continue;
+    const GroupState s = ad->state;
+    if (s == GroupState::probing || s == GroupState::starting || s == GroupState::stopping)
+      return false;
+  }
+  return true;
+}
+
+// Where the group should be, seen from here. `hold`: run it here (start it,
+// or complete it if partly running); `release`: stop it here; `keep`: leave
+// it as it is, because we cannot know yet.
+Ownership::Decision Ownership::decide(size_t g) const {
+  using Why = GroupChange::Why;
+  using K = Decision::Kind;
+  const Group& gr = groups_[g];
+  const bool preferred = config_.groups[g].preferred_here;
+  const bool held = gr.state == Local::held;
+  const Why ours = preferred ? Why::preferred : Why::none;
+  if (mode_ != NodeMode::running) return {K::release, Why::shutdown};
+  switch (liveness_) {
+    case PeerLiveness::unknown:
+    case PeerLiveness::dead_unconfirmed: return {K::keep, Why::none};
+    case PeerLiveness::dead_confirmed: return {K::hold, preferred ? Why::preferred : Why::peer_dead};
+    case PeerLiveness::left: return {K::hold, preferred ? Why::preferred : Why::peer_left};
+    case PeerLiveness::alive: break;
+  }
+  if (g >= peer_.groups.size() || !peer_.groups[g]) return {K::keep, Why::none};
+  const GroupAd& ad = *peer_.groups[g];
+  switch (ad.state) {
+    case GroupState::probing: return {K::keep, Why::none};
+    case GroupState::starting:
+    case GroupState::held:
+    case GroupState::stopping:
+    case GroupState::failed:
+      if (!held) return {K::keep, Why::none};
+      // Both hold it. A copy found at our start-up yields; otherwise this is
+      // a healed partition and the preferred node keeps it.
+      if (gr.tentative || !preferred) return {K::release, Why::peer_holds};
+      return {K::hold, Why::preferred};
+    case GroupState::none: break;
+  }
+  if (held) {
+    const bool failback = config_.auto_failback && !preferred && gr.needs_failback &&
+                          peer_.mode == NodeMode::running && peer_stable() && !ad.offered;
+    return failback ? Decision{K::release, Why::failback} : Decision{K::hold, ours};
+  }
+  if (peer_.mode != NodeMode::running) return {K::hold, Why::peer_left};
+  if (ad.offered && !gr.offered) return {K::hold, Why::peer_offered};
+  if (preferred && !gr.offered) return {K::hold, Why::preferred};
+  return {K::keep, Why::none};
+}
+
+Actions Ownership::evaluate() {
+  Actions out;
+  for (size_t g = 0; g < groups_.size(); ++g) evaluate_group(g, out);
+  maybe_complete_shutdown(out);
+  return out;
+}
+
+void Ownership::evaluate_group(size_t g, Actions& out) {
+  using K = Decision::Kind;
+  Group& gr = groups_[g];
+  if (busy(g) || gr.state == Local::failed) return;
+  const Decision d = decide(g);
+  const bool held = gr.state == Local::held;
+  // The peer has been heard (or is gone) and does not dispute it: ours now.
+  if (held && d.kind == K::hold) gr.tentative = false;
+  if (d.kind == K::hold && (!held || gr.partial)) return begin_start(g, d.why, out);
+  if (d.kind != K::release || !held) return;
+  if (d.why == GroupChange::Why::peer_holds)
+    out.push_back(GroupChange{GroupChange::Kind::conflict, g, d.why});
+  begin_stop(g, d.why, out);
+}
+
+void Ownership::begin_start(size_t g, GroupChange::Why why, Actions& out) {
+  using Why = GroupChange::Why;
+  Group& gr = groups_[g];
+  gr.state = Local::starting;
+  gr.next = 0;
+  gr.why = why;
+  gr.start_failed = false;
+  if (!config_.groups[g].preferred_here && (why == Why::peer_dead || why == Why::peer_left))
+    gr.needs_failback = true;
+  out.push_back(GroupChange{GroupChange::Kind::acquiring, g, why});
+  out.push_back(Announce{});
+  out.push_back(RunOp{g, 0, Op::start});
+}
+
+void Ownership::begin_stop(size_t g, GroupChange::Why why, Actions& out) {
+  Group& gr = groups_[g];
+  gr.state = Local::stopping;
+  gr.next = config_.groups[g].resources - 1;
+  gr.why = why;
+  gr.stop_retried = false;
+  out.push_back(GroupChange{GroupChange::Kind::releasing, g, why});
+  out.push_back(Announce{});
+  out.push_back(RunOp{g, gr.next, Op::stop});
+}
+
+void Ownership::probe_done(size_t g, const OpDone& d, Actions& out) {
+  Group& gr = groups_[g];
+  ++gr.probed;
+  // A status check that could not run says nothing: assume it may run here.
+  if (d.running || !d.ok) ++gr.probed_running;
+  if (gr.probed < config_.groups[g].resources) return;
+  if (gr.probed_running == 0) {
+    gr.state = Local::none;
+  } else {
+    gr.state = Local::held;
+    gr.partial = gr.probed_running < config_.groups[g].resources;
+    gr.needs_failback = !config_.groups[g].preferred_here;
+    gr.tentative = true;
+    if (!gr.partial) out.push_back(GroupChange{GroupChange::Kind::adopted, g, GroupChange::Why::none});
+  }
+  out.push_back(Announce{});
+}
+
+void Ownership::step_start(size_t g, const OpDone& d, Actions& out) {
+  Group& gr = groups_[g];
+  const size_t n = config_.groups[g].resources;
+  if (d.ok) {
+    if (++gr.next < n) return out.push_back(RunOp{g, gr.next, Op::start});
+    gr.state = Local::held;
+    gr.partial = false;
+    out.push_back(GroupChange{GroupChange::Kind::acquired, g, gr.why});
+    out.push_back(Announce{});
+    return;
+  }
+  // Stop the whole group, right to left, as Heartbeat does: the failed
+  // resource may be half started, and those after it may run from before
+  // (a group found partly running). Stopping a stopped resource succeeds.
+  out.push_back(GroupChange{GroupChange::Kind::start_failed, g, gr.why, d.resource});
+  gr.state = Local::stopping;
+  gr.next = n - 1;
+  gr.start_failed = true;
+  gr.stop_retried = false;
+  out.push_back(Announce{});
+  out.push_back(RunOp{g, gr.next, Op::stop});
+}
+
+void Ownership::step_stop(size_t g, const OpDone& d, Actions& out) {
+  Group& gr = groups_[g];
+  if (!d.ok) {
+    if (!gr.stop_retried) {
+      gr.stop_retried = true;
+      return out.push_back(RunOp{g, gr.next, Op::stop});
+    }
+    gr.state = Local::failed;
+    out.push_back(GroupChange{GroupChange::Kind::stop_failed, g, gr.why, d.resource});
+    out.push_back(Announce{});
+    return;
+  }
+  gr.stop_retried = false;
+  if (gr.next > 0) return out.push_back(RunOp{g, --gr.next, Op::stop});
+  gr.state = Local::none;
+  gr.partial = false;
+  gr.tentative = false;
+  gr.needs_failback = false;
+  if (gr.start_failed) gr.offered = true;
+  gr.start_failed = false;
+  out.push_back(GroupChange{GroupChange::Kind::released, g, gr.why});
+  out.push_back(Announce{});
+}
+
+Actions Ownership::on_op_done(const OpDone& d) {
+  Actions out;
+  if (d.group >= groups_.size()) return out;
+  Group& gr = groups_[d.group];
+  switch (gr.state) {
+    case Local::probing:
+      if (d.op == Op::status) probe_done(d.group, d, out);
+      break;
+    case Local::starting:
+      if (d.op == Op::start && d.resource == gr.next) step_start(d.group, d, out);
+      break;
+    case Local::stopping:
+      if (d.op == Op::stop && d.resource == gr.next) step_stop(d.group, d, out);
+      break;
+    case Local::none:
+    case Local::held:
+    case Local::failed: break;  // a stale reply: nothing in flight
+  }
+  Actions more = evaluate();
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+void Ownership::maybe_complete_shutdown(Actions& out) {
+  if (mode_ != NodeMode::leaving) return;
+  for (const Group& gr : groups_)
+    if (gr.state != Local::none) return;
+  mode_ = NodeMode::left;
+  out.push_back(Announce{});
+  out.push_back(ShutdownComplete{});
+}
+
+}  // namespace twinbeat::core

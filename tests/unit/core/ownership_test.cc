@@ -1,0 +1,498 @@
+// Ownership: placement rules one by one, then two simulated nodes under
+// seeded random failures, checking that a group never runs on both.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <variant>
+
+#include "CppUTest/TestHarness.h"
+#include "twinbeat/core/ownership.h"
+
+using namespace twinbeat::core;
+using Why = GroupChange::Why;
+using Kind = GroupChange::Kind;
+
+namespace {
+
+// Group 0 "vip-a" is preferred here, group 1 "vip-b" by the peer; 2 resources each.
+OwnershipConfig two_groups(bool auto_failback = true) {
+  OwnershipConfig c;
+  c.groups = {{"vip-a", true, 2}, {"vip-b", false, 2}};
+  c.auto_failback = auto_failback;
+  return c;
+}
+
+std::vector<RunOp> runs(const Actions& a) {
+  std::vector<RunOp> out;
+  for (const auto& x : a)
+    if (auto* r = std::get_if<RunOp>(&x)) out.push_back(*r);
+  return out;
+}
+
+bool has_change(const Actions& a, Kind kind, size_t group, Why why) {
+  for (const auto& x : a)
+    if (auto* c = std::get_if<GroupChange>(&x))
+      if (c->kind == kind && c->group == group && c->why == why) return true;
+  return false;
+}
+
+bool has_shutdown_complete(const Actions& a) {
+  for (const auto& x : a)
+    if (std::holds_alternative<ShutdownComplete>(x)) return true;
+  return false;
+}
+
+PeerAd peer_with(GroupState s0, GroupState s1, NodeMode mode = NodeMode::running) {
+  PeerAd ad;
+  ad.mode = mode;
+  ad.groups = {GroupAd{s0, false}, GroupAd{s1, false}};
+  return ad;
+}
+
+// Answers every status probe with `running`.
+Actions probe_all(Ownership& o, bool running) {
+  Actions out;
+  for (size_t g = 0; g < o.group_count(); ++g)
+    for (size_t r = 0; r < o.config().groups[g].resources; ++r) {
+      Actions a = o.on_op_done(OpDone{g, r, Op::status, true, running});
+      out.insert(out.end(), a.begin(), a.end());
+    }
+  return out;
+}
+
+// Completes every operation in `pending` (and those they lead to) with `ok`.
+Actions run_all(Ownership& o, Actions pending, bool ok = true) {
+  Actions seen;
+  std::deque<RunOp> queue;
+  for (const RunOp& r : runs(pending)) queue.push_back(r);
+  seen.insert(seen.end(), pending.begin(), pending.end());
+  for (int guard = 0; !queue.empty() && guard < 100; ++guard) {
+    const RunOp r = queue.front();
+    queue.pop_front();
+    Actions next = o.on_op_done(OpDone{r.group, r.resource, r.op, ok, false});
+    for (const RunOp& n : runs(next)) queue.push_back(n);
+    seen.insert(seen.end(), next.begin(), next.end());
+  }
+  return seen;
+}
+
+}  // namespace
+
+TEST_GROUP(Ownership){};
+
+TEST(Ownership, start_probes_the_status_of_every_resource) {
+  Ownership o(two_groups());
+  const auto r = runs(o.start());
+  CHECK_EQUAL(4u, r.size());
+  for (const auto& op : r) CHECK(op.op == Op::status);
+  CHECK(o.advertised(0).state == GroupState::probing);
+}
+
+TEST(Ownership, nothing_starts_before_the_peer_is_heard) {
+  Ownership o(two_groups());
+  (void)o.start();
+  CHECK_EQUAL(0u, runs(probe_all(o, false)).size());
+  CHECK(o.advertised(0).state == GroupState::none);
+}
+
+TEST(Ownership, preferred_node_starts_its_group_left_to_right_when_the_peer_holds_none) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  Actions a = o.on_peer_ad(peer_with(GroupState::none, GroupState::none));
+  CHECK(has_change(a, Kind::acquiring, 0, Why::preferred));
+  const auto r = runs(a);
+  CHECK_EQUAL(1u, r.size());
+  CHECK(r[0].group == 0 && r[0].resource == 0 && r[0].op == Op::start);
+
+  Actions b = o.on_op_done(OpDone{0, 0, Op::start, true});
+  CHECK(runs(b)[0].resource == 1);
+  Actions c = o.on_op_done(OpDone{0, 1, Op::start, true});
+  CHECK(has_change(c, Kind::acquired, 0, Why::preferred));
+  CHECK(o.advertised(0).state == GroupState::held);
+  CHECK(o.advertised(1).state == GroupState::none);
+}
+
+TEST(Ownership, group_found_running_at_start_is_kept_while_the_peer_is_unknown) {
+  Ownership o(two_groups());
+  (void)o.start();
+  Actions a = probe_all(o, true);
+  CHECK(has_change(a, Kind::adopted, 0, Why::none));
+  CHECK_EQUAL(0u, runs(a).size());
+  CHECK(o.advertised(1).state == GroupState::held);
+}
+
+TEST(Ownership, group_found_running_here_is_stopped_when_the_peer_holds_it) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, true);
+  Actions a = o.on_peer_ad(peer_with(GroupState::none, GroupState::held));
+  CHECK(has_change(a, Kind::conflict, 1, Why::peer_holds));
+  CHECK(has_change(a, Kind::releasing, 1, Why::peer_holds));
+  CHECK_FALSE(has_change(a, Kind::releasing, 0, Why::peer_holds));
+}
+
+TEST(Ownership, peer_dead_and_confirmed_means_taking_over_its_groups) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  Actions a = o.on_peer_liveness(PeerLiveness::dead_confirmed);
+  CHECK(has_change(a, Kind::acquiring, 1, Why::peer_dead));
+  (void)run_all(o, a);
+  CHECK(o.advertised(1).state == GroupState::held);
+}
+
+TEST(Ownership, peer_dead_but_unconfirmed_takes_nothing_over) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  CHECK_EQUAL(0u, runs(o.on_peer_liveness(PeerLiveness::dead_unconfirmed)).size());
+  CHECK(o.advertised(1).state == GroupState::none);
+}
+
+TEST(Ownership, peer_never_heard_until_initdead_and_confirmed_dead_gives_us_everything) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  CHECK(o.advertised(0).state == GroupState::held);
+  CHECK(o.advertised(1).state == GroupState::held);
+}
+
+TEST(Ownership, non_preferred_node_leaves_a_free_group_to_its_live_preferred_node) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  Actions a = o.on_peer_ad(peer_with(GroupState::none, GroupState::none));
+  for (const auto& r : runs(a)) CHECK_EQUAL(0u, r.group);
+}
+
+TEST(Ownership, taken_over_group_fails_back_when_auto_failback_is_on) {
+  Ownership o(two_groups(true));
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+
+  // The preferred node is back and still probing: not stable, nothing moves.
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_with(GroupState::probing, GroupState::probing))).size());
+  Actions a = o.on_peer_ad(peer_with(GroupState::none, GroupState::none));
+  CHECK(has_change(a, Kind::releasing, 1, Why::failback));
+  CHECK_FALSE(has_change(a, Kind::releasing, 0, Why::failback));
+  Actions done = run_all(o, a);
+  CHECK(has_change(done, Kind::released, 1, Why::failback));
+  CHECK(o.advertised(1).state == GroupState::none);
+}
+
+TEST(Ownership, taken_over_group_stays_when_auto_failback_is_off) {
+  Ownership o(two_groups(false));
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_with(GroupState::none, GroupState::none))).size());
+  CHECK(o.advertised(1).state == GroupState::held);
+}
+
+TEST(Ownership, failed_start_stops_what_started_in_reverse_and_offers_the_group) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)o.on_peer_ad(peer_with(GroupState::none, GroupState::none));
+  (void)o.on_op_done(OpDone{0, 0, Op::start, true});
+  Actions a = o.on_op_done(OpDone{0, 1, Op::start, false});
+  CHECK(has_change(a, Kind::start_failed, 0, Why::preferred));
+  CHECK(runs(a)[0].op == Op::stop && runs(a)[0].resource == 1);
+  Actions b = o.on_op_done(OpDone{0, 1, Op::stop, true});
+  CHECK(runs(b)[0].op == Op::stop && runs(b)[0].resource == 0);
+  (void)o.on_op_done(OpDone{0, 0, Op::stop, true});
+  CHECK(o.advertised(0).state == GroupState::none);
+  CHECK(o.advertised(0).offered);
+  // It does not start again by itself.
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_with(GroupState::none, GroupState::none))).size());
+}
+
+TEST(Ownership, group_offered_by_the_peer_is_taken_here) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  PeerAd ad = peer_with(GroupState::none, GroupState::none);
+  ad.groups[1]->offered = true;
+  CHECK(has_change(o.on_peer_ad(ad), Kind::acquiring, 1, Why::peer_offered));
+}
+
+TEST(Ownership, stop_failing_twice_leaves_the_group_failed_and_never_offered) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, true);
+  Actions a = o.on_peer_ad(peer_with(GroupState::none, GroupState::held));
+  CHECK(runs(a)[0].resource == 1 && runs(a)[0].op == Op::stop);
+  Actions retry = o.on_op_done(OpDone{1, 1, Op::stop, false});
+  CHECK(runs(retry)[0].resource == 1 && runs(retry)[0].op == Op::stop);
+  Actions b = o.on_op_done(OpDone{1, 1, Op::stop, false});
+  CHECK(has_change(b, Kind::stop_failed, 1, Why::peer_holds));
+  CHECK(o.advertised(1).state == GroupState::failed);
+  CHECK_FALSE(o.advertised(1).offered);
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_with(GroupState::none, GroupState::none))).size());
+}
+
+TEST(Ownership, peer_failed_group_is_never_started_here) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  Actions a = o.on_peer_ad(peer_with(GroupState::failed, GroupState::none));
+  CHECK_EQUAL(0u, runs(a).size());
+}
+
+TEST(Ownership, both_holding_after_a_partition_leaves_it_to_the_preferred_node) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  Actions a = o.on_peer_ad(peer_with(GroupState::held, GroupState::held));
+  CHECK(has_change(a, Kind::releasing, 1, Why::peer_holds));
+  CHECK_FALSE(has_change(a, Kind::releasing, 0, Why::peer_holds));
+}
+
+TEST(Ownership, shutdown_releases_every_group_then_completes) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  Actions a = run_all(o, o.shutdown());
+  CHECK(has_change(a, Kind::released, 0, Why::shutdown));
+  CHECK(has_change(a, Kind::released, 1, Why::shutdown));
+  CHECK(has_shutdown_complete(a));
+  CHECK(o.mode() == NodeMode::left);
+}
+
+TEST(Ownership, shutdown_never_completes_while_a_group_failed_to_stop) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  Actions a = run_all(o, o.shutdown(), false);
+  CHECK_FALSE(has_shutdown_complete(a));
+  CHECK(o.mode() == NodeMode::leaving);
+}
+
+TEST(Ownership, leaving_peer_hands_over_each_group_as_soon_as_it_is_released) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  Actions a = o.on_peer_ad(peer_with(GroupState::none, GroupState::stopping, NodeMode::leaving));
+  CHECK_EQUAL(0u, runs(a).size());
+  Actions b = o.on_peer_ad(peer_with(GroupState::none, GroupState::none, NodeMode::leaving));
+  CHECK(has_change(b, Kind::acquiring, 1, Why::peer_left));
+}
+
+TEST(Ownership, partly_running_group_is_completed_when_it_stays_here) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)o.on_op_done(OpDone{0, 0, Op::status, true, true});
+  (void)o.on_op_done(OpDone{0, 1, Op::status, true, false});
+  CHECK(o.advertised(0).state == GroupState::held);
+  Actions a = o.on_peer_ad(peer_with(GroupState::none, GroupState::none));
+  CHECK(runs(a)[0].group == 0 && runs(a)[0].op == Op::start && runs(a)[0].resource == 0);
+}
+
+TEST(Ownership, reply_for_an_operation_not_in_flight_is_ignored) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)o.on_peer_ad(peer_with(GroupState::none, GroupState::none));
+  CHECK_EQUAL(0u, runs(o.on_op_done(OpDone{0, 1, Op::start, true})).size());
+  CHECK(o.advertised(0).state == GroupState::starting);
+}
+
+// ---------------------------------------------------------------------------
+// Two simulated nodes. Resources have a physical state per node; operations
+// complete after random delays and sometimes fail; advertisements are lost or
+// late; nodes crash (their resources keep running until fenced), restart,
+// and stop gracefully. Death is confirmed only after the simulated fence has
+// physically stopped the dead node's resources. Invariant after every step:
+// no group runs (any resource) on both nodes.
+
+namespace {
+
+struct SimNode {
+  std::unique_ptr<Ownership> own;
+  std::vector<std::vector<bool>> running;  // [group][resource]
+  std::deque<RunOp> ops;
+  bool up = true;
+};
+
+struct Sim {
+  std::mt19937 rng;
+  OwnershipConfig cfg[2];
+  SimNode node[2];
+  unsigned fail_percent;
+  std::deque<std::string> trace;  // the last steps, printed when a run fails
+
+  void note(int n, const std::string& what) {
+    std::string line = "node" + std::to_string(n) + " " + what + " |";
+    for (int k = 0; k < 2; ++k) {
+      line += " n" + std::to_string(k) + (node[k].up ? "" : "(down)") + ":";
+      for (size_t g = 0; g < 3; ++g) {
+        line += " ";
+        for (bool r : node[k].running[g]) line += r ? '1' : '0';
+        if (node[k].up) line += std::string("/") + to_string(node[k].own->advertised(g).state);
+      }
+    }
+    trace.push_back(line);
+    if (trace.size() > 40) trace.pop_front();
+  }
+
+  explicit Sim(unsigned seed, unsigned fail = 10) : rng(seed), fail_percent(fail) {
+    cfg[0].groups = {{"g0", true, 2}, {"g1", false, 1}, {"g2", true, 3}};
+    cfg[1].groups = {{"g0", false, 2}, {"g1", true, 1}, {"g2", false, 3}};
+    cfg[0].auto_failback = cfg[1].auto_failback = (seed % 2) == 0;
+    for (int n = 0; n < 2; ++n) {
+      node[n].running.assign(3, {});
+      for (size_t g = 0; g < 3; ++g) node[n].running[g].assign(cfg[n].groups[g].resources, false);
+      boot(n);
+    }
+  }
+
+  void apply(int n, const Actions& a) {
+    for (const auto& x : a)
+      if (auto* r = std::get_if<RunOp>(&x)) node[n].ops.push_back(*r);
+  }
+
+  void boot(int n) {
+    node[n].own = std::make_unique<Ownership>(cfg[n]);
+    node[n].ops.clear();
+    node[n].up = true;
+    apply(n, node[n].own->start());
+  }
+
+  void crash(int n) {
+    node[n].up = false;
+    node[n].own.reset();
+    node[n].ops.clear();
+  }
+
+  PeerAd ad_of(int n) {
+    PeerAd ad;
+    ad.mode = node[n].own->mode();
+    for (const auto& g : node[n].own->advertised()) ad.groups.push_back(g);
+    return ad;
+  }
+
+  void complete_one_op(int n) {
+    SimNode& s = node[n];
+    if (s.ops.empty()) return;
+    const RunOp r = s.ops.front();
+    s.ops.pop_front();
+    const bool ok = rng() % 100 >= fail_percent;
+    bool running = s.running[r.group][r.resource];
+    if (r.op == Op::start && ok) running = true;
+    if (r.op == Op::stop && ok) running = false;
+    s.running[r.group][r.resource] = running;
+    apply(n, s.own->on_op_done(OpDone{r.group, r.resource, r.op, ok, running}));
+    note(n, std::string(to_string(r.op)) + " g" + std::to_string(r.group) + " r" +
+                std::to_string(r.resource) + (ok ? " ok" : " FAILED"));
+  }
+
+  void step() {
+    const int n = static_cast<int>(rng() % 2);
+    const int peer = 1 - n;
+    switch (rng() % 12) {
+      case 0:
+      case 1:
+      case 2:
+      case 3: if (node[n].up) complete_one_op(n); break;
+      case 4:
+      case 5:
+      case 6:  // an advertisement from the peer arrives
+        if (node[n].up && node[peer].up) {
+          apply(n, node[n].own->on_peer_ad(ad_of(peer)));
+          note(n, "hears peer");
+        }
+        break;
+      case 7:  // the peer crashes
+        if (node[peer].up && rng() % 4 == 0) {
+          crash(peer);
+          if (node[n].up) apply(n, node[n].own->on_peer_liveness(PeerLiveness::dead_unconfirmed));
+          note(peer, "crashes");
+        }
+        break;
+      case 8:  // the fence device stops a crashed peer's resources, then confirms
+        if (!node[peer].up && node[n].up) {
+          for (auto& g : node[peer].running) g.assign(g.size(), false);
+          apply(n, node[n].own->on_peer_liveness(PeerLiveness::dead_confirmed));
+          note(n, "fenced its peer");
+        }
+        break;
+      case 9:  // a crashed or departed node boots again
+        if (!node[n].up && rng() % 3 == 0) {
+          boot(n);
+          note(n, "boots");
+        }
+        break;
+      case 10:  // graceful stop
+        if (node[n].up && rng() % 6 == 0) {
+          apply(n, node[n].own->shutdown());
+          note(n, "shuts down");
+        }
+        if (node[n].up && node[n].own->mode() == NodeMode::left) {
+          const PeerAd last = ad_of(n);
+          crash(n);
+          if (node[peer].up) {
+            apply(peer, node[peer].own->on_peer_ad(last));
+            apply(peer, node[peer].own->on_peer_liveness(PeerLiveness::left));
+          }
+          note(n, "exits after leaving");
+        }
+        break;
+      case 11: break;
+    }
+  }
+
+  bool any_running(int n, size_t g) const {
+    for (bool r : node[n].running[g])
+      if (r) return true;
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST(Ownership, random_failures_never_run_a_group_on_both_nodes) {
+  const char* fixed = std::getenv("TWINBEAT_SEED");
+  const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10))
+                              : std::random_device{}();
+  std::printf("\nOwnership simulation seed %u\n", seed);
+  for (unsigned run = 0; run < 200; ++run) {
+    Sim sim(seed + run);
+    for (int step = 0; step < 600; ++step) {
+      sim.step();
+      for (size_t g = 0; g < 3; ++g) {
+        if (sim.any_running(0, g) && sim.any_running(1, g)) {
+          std::printf("run %u (seed %u) step %d: group %zu runs on both nodes\n", run, seed + run,
+                      step, g);
+          for (const auto& line : sim.trace) std::printf("  %s\n", line.c_str());
+          FAIL("a group runs on both nodes");
+        }
+      }
+    }
+  }
+}
+
+TEST(Ownership, two_healthy_nodes_place_every_group_on_its_preferred_node) {
+  Sim sim(1, 0);
+  for (int i = 0; i < 200; ++i) {
+    for (int n = 0; n < 2; ++n) {
+      sim.complete_one_op(n);
+      sim.apply(n, sim.node[n].own->on_peer_ad(sim.ad_of(1 - n)));
+    }
+  }
+  CHECK(sim.any_running(0, 0) && !sim.any_running(1, 0));
+  CHECK(sim.any_running(1, 1) && !sim.any_running(0, 1));
+  CHECK(sim.any_running(0, 2) && !sim.any_running(1, 2));
+}
