@@ -22,10 +22,21 @@ CXX := g++
 endif
 
 PKGS := libnl-3.0 libnl-route-3.0 libcap-ng inih libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TEST_CFLAGS := $(shell pkg-config --cflags cpputest 2>/dev/null)
-TEST_LIBS   := $(shell pkg-config --libs cpputest 2>/dev/null)
+
+# The libraries' flags come from pkg-config, which can answer only once the
+# -dev packages are there: build/pkg.mk installs what is missing, then
+# records the flags, and make restarts with them (GNU make remakes included
+# makefiles first). On a fresh machine the very first `make` therefore works.
+$(BUILD)/pkg.mk: tests/deps.sh
+	@tests/deps.sh build
+	@mkdir -p $(dir $@)
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; \
+	   echo "TEST_CFLAGS := $$(pkg-config --cflags cpputest)"; \
+	   echo "TEST_LIBS := $$(pkg-config --libs cpputest)"; } > $@
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+include $(BUILD)/pkg.mk
+endif
 
 # SAN=1: AddressSanitizer + UBSan build of the unit tests.
 # FUZZ=1: clang build of the libFuzzer targets.
@@ -46,11 +57,11 @@ STATIC_CXXRT := -static-libstdc++ -static-libgcc
 
 VERSION := 0.1.0
 
-lib_modules := util config wire core net
+lib_modules := util config wire core net resources
 lib_srcs    := $(foreach m,$(lib_modules),$(wildcard src/$(m)/*.cc))
 daemon_srcs := $(wildcard src/daemon/*.cc)
 cli_srcs    := $(wildcard src/cli/*.cc)
-exec_srcs   := $(wildcard src/executor/*.cc) src/util/result.cc src/util/durable_file.cc
+exec_srcs   := $(wildcard src/executor/*.cc) src/util/result.cc src/util/durable_file.cc src/util/executor_protocol.cc
 unit_srcs   := $(shell find tests/unit -name '*.cc' 2>/dev/null)
 tool_srcs   := $(wildcard tests/tools/*.cc)
 fuzz_srcs   := $(wildcard tests/fuzz/*_fuzz.cc)
@@ -65,6 +76,8 @@ BINS := $(BUILD)/bin/twinbeatd $(BUILD)/bin/twinbeat $(BUILD)/bin/twinbeat-execu
 
 .PHONY: all deps check bench install unit-tests san-tests fuzzers tools clean demo
 .DEFAULT_GOAL := all
+# Objects of the test tools are intermediates of one binary each; keep them.
+.SECONDARY:
 
 all: deps $(BINS)
 

@@ -1,7 +1,9 @@
 // twinbeat: the administrator's command (check, status).
 #include <net/if.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -11,6 +13,8 @@
 #include "control_client.h"
 #include "twinbeat/config/load.h"
 #include "twinbeat/net/links.h"
+#include "twinbeat/net/vip.h"
+#include "twinbeat/resources/agents.h"
 
 using namespace twinbeat;
 
@@ -18,6 +22,7 @@ namespace {
 
 constexpr int kExitBadArgs = 2;
 constexpr int kExitNotRunning = 3;
+constexpr int kExitPermission = 4;
 constexpr int kExitNotConfigured = 6;
 
 const char kUsage[] =
@@ -27,7 +32,13 @@ const char kUsage[] =
     "  check           validate ha.cf, authkeys and haresources offline; lists\n"
     "                  every problem as FILE:LINE: message (exit 6 if any error)\n"
     "  status [--json] what the running twinbeatd sees: this node, the peer,\n"
-    "                  each link and its counters (exit 3 if twinbeatd is not running)\n"
+    "                  each link and its counters, each resource group and who\n"
+    "                  holds it (exit 3 if twinbeatd is not running, 4 if this\n"
+    "                  user may not use the control socket)\n"
+    "  resource IPaddr|IPaddr2 SPEC start|stop|status\n"
+    "                  the built-in VIP agent, by hand: SPEC is\n"
+    "                  ip[/prefix[/iface[:label]][/broadcast]]; status exits 0\n"
+    "                  when the address is here, 3 when it is not\n"
     "\n"
     "Options:\n"
     "  -c, --confdir DIR  configuration directory (default /etc/ha.d)\n"
@@ -88,6 +99,8 @@ int check(const Options& o) {
   load.node = o.node;
   load.interface_exists = [](const std::string& n) { return ::if_nametoindex(n.c_str()) != 0; };
   auto loaded = config::load_config(load);
+  auto agents = resources::resolve_agents(loaded.value.haresources, resources::system_lookup(o.confdir));
+  for (auto& d : agents.diagnostics) loaded.diagnostics.push_back(d);
   int errors = 0;
   for (const auto& d : loaded.diagnostics) {
     std::printf("%s\n", d.to_string().c_str());
@@ -120,14 +133,74 @@ int status(const Options& o) {
   auto reply = cli::control_request(o.run_dir + "/control", json ? "status json" : "status",
                                     Millis{5000});
   if (!reply) {
+    if (reply.error().code == EACCES || reply.error().code == EPERM) {
+      std::fprintf(stderr, "twinbeat: %s: the control socket is root-only\n",
+                   reply.error().message.c_str());
+      return kExitPermission;
+    }
     std::fprintf(stderr, "twinbeat: %s (is twinbeatd running?)\n", reply.error().message.c_str());
     return kExitNotRunning;
   }
   if (reply->rfind("error:", 0) == 0) {
     std::fprintf(stderr, "twinbeat: %s", reply->c_str());
-    return 1;
+    return reply->find("permission denied") != std::string::npos ? kExitPermission : 1;
   }
   std::fputs(reply->c_str(), stdout);
+  return 0;
+}
+
+// The built-in VIP agent by hand, as resource.d/IPaddr2 calls it. Prints
+// Heartbeat's words (resource.d status rule: "Running OK" / "stopped").
+int resource(const Options& o) {
+  const auto& c = o.command;
+  if (c.size() != 4 || (c[1] != "IPaddr" && c[1] != "IPaddr2") ||
+      (c[3] != "start" && c[3] != "stop" && c[3] != "status")) {
+    std::fprintf(stderr, "twinbeat: usage: twinbeat resource IPaddr|IPaddr2 SPEC start|stop|status\n");
+    return kExitBadArgs;
+  }
+  auto spec = net::parse_vip(c[2]);
+  if (!spec) {
+    std::fprintf(stderr, "%s: %s\n", c[1].c_str(), spec.error().message.c_str());
+    return kExitBadArgs;
+  }
+  auto vips = net::VipManager::open(net::AnnounceConfig{});
+  if (!vips) {
+    std::fprintf(stderr, "%s: %s\n", c[1].c_str(), vips.error().message.c_str());
+    return 1;
+  }
+  auto vip = vips->resolve(*spec);
+  if (!vip) {
+    if (c[3] == "start") {
+      std::fprintf(stderr, "%s: %s\n", c[1].c_str(), vip.error().message.c_str());
+      return 1;
+    }
+    std::printf("INFO: %s Resource is stopped\n", c[1].c_str());
+    return c[3] == "status" ? 3 : 0;
+  }
+  MonotonicClock clock;
+  if (c[3] == "status") {
+    auto here = vips->present(*vip);
+    if (!here) {
+      std::fprintf(stderr, "%s: %s\n", c[1].c_str(), here.error().message.c_str());
+      return 1;
+    }
+    std::printf(*here ? "INFO: %s Running OK\n" : "INFO: %s Resource is stopped\n", c[1].c_str());
+    return *here ? 0 : 3;
+  }
+  auto r = c[3] == "start" ? vips->add(*vip, clock.now()) : vips->remove(*vip);
+  if (!r) {
+    std::fprintf(stderr, "%s: %s\n", c[1].c_str(), r.error().message.c_str());
+    return 1;
+  }
+  // Stay for the gratuitous ARP / NA burst (bounded: it has a fixed length).
+  for (int i = 0; i < 1000; ++i) {
+    auto next = vips->next_deadline();
+    if (!next) break;
+    const Millis wait = *next - clock.now();
+    if (wait > Millis{0}) ::usleep(static_cast<useconds_t>(wait.count() * 1000));
+    vips->on_timer(clock.now());
+  }
+  std::printf("INFO: %s Success\n", c[1].c_str());
   return 0;
 }
 
@@ -144,6 +217,7 @@ int run(int argc, char** argv) {
   const std::string& cmd = o.command[0];
   if (cmd == "check") return check(o);
   if (cmd == "status") return status(o);
+  if (cmd == "resource") return resource(o);
   std::fprintf(stderr, "twinbeat: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return kExitBadArgs;
 }

@@ -120,7 +120,7 @@ void validate_ha_cf_for_host(const HaCf& cf, const std::string& node_name,
   const std::string me = to_lower(node_name);
   bool listed = false;
   for (const std::string& n : cf.nodes) listed = listed || n == me;
-  if (!listed)
+  if (!listed && !cf.nodes.empty())  // no nodes at all is reported by the parser
     out.push_back({Severity::error,
                    {cf.file, cf.node_where.line},
                    "this node '" + me + "' is not among the nodes (" + node_list(cf.nodes) +

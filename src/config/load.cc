@@ -52,11 +52,11 @@ Parsed<ConfigSet> load_config(const LoadOptions& options) {
     auto parsed = parse_ha_cf(text, ha_cf_path);
     append(diags, std::move(parsed.diagnostics));
     set.ha_cf = std::move(parsed.value);
-    if (result.ok()) {
-      auto exists = options.interface_exists ? options.interface_exists
-                                             : [](const std::string&) { return true; };
-      validate_ha_cf_for_host(set.ha_cf, set.node, exists, diags);
-    }
+    // Against this host too, even when the file has errors: every problem
+    // is reported in one pass.
+    auto exists = options.interface_exists ? options.interface_exists
+                                           : [](const std::string&) { return true; };
+    validate_ha_cf_for_host(set.ha_cf, set.node, exists, diags);
     if (result.ok()) set.peer = peer_of(set.ha_cf, set.node);
   }
 

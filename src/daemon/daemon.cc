@@ -38,15 +38,19 @@ std::string target_of(const net::LinkEndpoint& ep) {
 
 }  // namespace
 
-Daemon::Daemon(const Options& options, config::ConfigSet config)
-    : options_(options), config_(std::move(config)), started_(clock_.now()) {}
+Daemon::Daemon(const Options& options, config::ConfigSet config, resources::GroupAgents agents)
+    : options_(options),
+      config_(std::move(config)),
+      started_(clock_.now()),
+      agents_(std::move(agents)) {}
 
 Daemon::~Daemon() {
   control_.reset();  // unlinks the socket while the loop still exists
 }
 
-Result<std::unique_ptr<Daemon>> Daemon::create(const Options& options, config::ConfigSet config) {
-  std::unique_ptr<Daemon> d(new Daemon(options, std::move(config)));
+Result<std::unique_ptr<Daemon>> Daemon::create(const Options& options, config::ConfigSet config,
+                                               resources::GroupAgents agents) {
+  std::unique_ptr<Daemon> d(new Daemon(options, std::move(config), std::move(agents)));
   if (auto r = d->open_all(); !r) return r.error();
   return d;
 }
@@ -139,6 +143,8 @@ Result<void> Daemon::open_all() {
   membership_.emplace(core::Timers{cf.keepalive, cf.warntime, cf.deadtime, cf.initdead},
                       links_->size(), clock_.now());
 
+  if (auto r = open_resources(); !r) return r.error();
+
   auto control = ControlServer::open(*loop_, options_.run_dir + "/control",
                                      [this](const std::string& r) { return on_control(r); });
   if (!control) return control.error();
@@ -166,6 +172,182 @@ Result<void> Daemon::open_all() {
   return {};
 }
 
+Result<void> Daemon::open_resources() {
+  const auto& cf = config_.ha_cf;
+  auto vips = net::VipManager::open(net::AnnounceConfig{cf.arp_count, cf.arp_interval});
+  if (!vips) return vips.error();
+  vips_.emplace(std::move(*vips));
+  auto timer = Timer::create();
+  if (!timer) return timer.error();
+  vip_timer_.emplace(std::move(*timer));
+  if (auto r = loop_->add(vip_timer_->fd(), EPOLLIN, [this](uint32_t) {
+        (void)vip_timer_->expirations();
+        vips_->on_timer(clock_.now());
+        arm_vip_timer();
+      });
+      !r)
+    return r.error();
+
+  RunnerConfig rc{cf.resource_start_timeout, cf.resource_stop_timeout, cf.resource_status_timeout,
+                  script_env()};
+  runner_ = std::make_unique<ResourceRunner>(agents_, rc, *executor_, *vips_, clock_);
+  core::OwnershipConfig oc;
+  oc.auto_failback = cf.auto_failback != config::AutoFailback::off;
+  for (size_t g = 0; g < config_.haresources.groups.size(); ++g) {
+    const auto& spec = config_.haresources.groups[g];
+    oc.groups.push_back({spec.name, spec.preferred_node == config_.node, spec.resources.size()});
+    group_ids_.push_back(wire::group_id(spec.name));
+  }
+  ownership_.emplace(std::move(oc));
+  resources_digest_ = config::digest(config_.haresources);
+  return {};
+}
+
+std::vector<std::string> Daemon::script_env() const {
+  return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "HA_DIR=" + options_.confdir,
+          "HA_RESOURCEDIR=" + options_.confdir + "/resource.d",
+          "HA_CURHOST=" + config_.node,
+          "HA_OTHERNODE=" + config_.peer,
+          "TWINBEAT_NODE=" + config_.node,
+          "TWINBEAT_PEER=" + config_.peer,
+          "TWINBEAT_RUN_DIR=" + options_.run_dir};
+}
+
+void Daemon::arm_vip_timer() {
+  if (auto next = vips_->next_deadline())
+    vip_timer_->arm_at(*next);
+  else
+    vip_timer_->disarm();
+}
+
+void Daemon::dispatch(const core::Actions& actions) {
+  for (const core::Action& a : actions) {
+    if (auto* op = std::get_if<core::RunOp>(&a)) {
+      runner_->run(*op);
+    } else if (std::holds_alternative<core::Announce>(a)) {
+      announce_ = true;
+    } else if (auto* c = std::get_if<core::GroupChange>(&a)) {
+      log_change(*c);
+    } else if (std::holds_alternative<core::ShutdownComplete>(a)) {
+      finish_shutdown();
+    }
+  }
+}
+
+void Daemon::settle() {
+  for (int round = 0; round < 10000; ++round) {
+    std::deque<core::OpDone> done = runner_->take_done();
+    if (done.empty()) break;
+    for (const core::OpDone& d : done) dispatch(ownership_->on_op_done(d));
+  }
+  arm_vip_timer();
+  if (announce_) {
+    announce_ = false;
+    send_heartbeat();  // the peer learns of a change now, not a keepalive later
+  }
+}
+
+void Daemon::log_change(const core::GroupChange& c) {
+  using K = core::GroupChange::Kind;
+  using W = core::GroupChange::Why;
+  const auto& g = config_.haresources.groups[c.group];
+  const char* name = g.name.c_str();
+  const char* peer = config_.peer.c_str();
+  const char* resource =
+      c.resource < g.resources.size() ? g.resources[c.resource].text.c_str() : "?";
+  switch (c.kind) {
+    case K::adopted:
+      log(Level::info, "Resource group %s found running here; keeping it unless %s holds it", name,
+          peer);
+      break;
+    case K::acquiring:
+      if (c.why == W::peer_dead || c.why == W::peer_left || c.why == W::peer_offered)
+        log(Level::info, "Taking over resource group %s", name);
+      else
+        log(Level::info, "Acquiring resource group: %s %s", g.preferred_node.c_str(), name);
+      break;
+    case K::acquired: log(Level::info, "Resource group %s acquired.", name); break;
+    case K::releasing:
+      log(Level::info, "Releasing resource group: %s %s (%s)", g.preferred_node.c_str(), name,
+          c.why == W::shutdown    ? "shutdown"
+          : c.why == W::failback  ? "failback to its preferred node"
+          : c.why == W::peer_holds ? std::string("held by " + config_.peer).c_str()
+                                   : "released");
+      break;
+    case K::released: log(Level::info, "Resource group %s released.", name); break;
+    case K::start_failed:
+      log(Level::crit, "Giving up resources due to failure of %s (group %s); offering it to %s",
+          resource, name, peer);
+      break;
+    case K::stop_failed:
+      log(Level::crit,
+          "Resource STOP failure: %s of group %s may still run here; %s must not take it until "
+          "this node is fenced",
+          resource, name, peer);
+      break;
+    case K::conflict: log(Level::error, "Both machines own resource group %s!", name); break;
+  }
+}
+
+void Daemon::finish_shutdown() {
+  log(Level::info, "All HA resources relinquished.");
+  // Say goodbye more than once: the peer then takes over at once and without
+  // fencing, instead of after deadtime.
+  for (int i = 0; i < 3; ++i) send_heartbeat();
+  loop_->stop();
+}
+
+void Daemon::on_peer_message(const wire::Message& msg) {
+  // Only the newest packet speaks for the peer (the others are its copies
+  // on other links, or reordered).
+  if (peer_ad_seen_ && (msg.generation < peer_ad_generation_ ||
+                        (msg.generation == peer_ad_generation_ && msg.sequence <= peer_ad_sequence_)))
+    return;
+  peer_ad_seen_ = true;
+  peer_ad_generation_ = msg.generation;
+  peer_ad_sequence_ = msg.sequence;
+  if (msg.resources_digest != peer_digest_) {
+    peer_digest_ = msg.resources_digest;
+    if (peer_digest_ != resources_digest_)
+      log(Level::crit, "haresources differs between %s and %s: groups the two files do not share "
+          "are started by neither node; make the files identical", config_.node.c_str(),
+          config_.peer.c_str());
+    else
+      log(Level::info, "haresources is identical on %s and %s", config_.node.c_str(),
+          config_.peer.c_str());
+  }
+  core::PeerAd ad;
+  ad.mode = msg.mode;
+  for (size_t g = 0; g < group_ids_.size(); ++g) {
+    std::optional<core::GroupAd> found;
+    for (size_t i = 0; i < msg.group_count; ++i)
+      if (msg.groups[i].id == group_ids_[g]) found = core::GroupAd{msg.groups[i].state, msg.groups[i].offered};
+    ad.groups.push_back(found);
+  }
+  if (ad.mode == wire::NodeMode::left && peer_ad_.mode != wire::NodeMode::left)
+    log(Level::info, "Received shutdown notice from '%s'.", config_.peer.c_str());
+  peer_ad_ = ad;
+  dispatch(ownership_->on_peer_ad(ad));
+  settle();
+}
+
+void Daemon::on_peer_dead(const core::PeerDead& dead) {
+  const char* peer = config_.peer.c_str();
+  if (peer_ad_.mode == wire::NodeMode::left) {
+    log(Level::info, "Dead node %s gave up resources.", peer);
+    dispatch(ownership_->on_peer_liveness(core::PeerLiveness::left));
+    return settle();
+  }
+  bool held = false;
+  for (const auto& g : peer_ad_.groups) held = held || (g && g->state != wire::GroupState::none);
+  // TODO(issue 6): fence the peer first; until then a hung peer may keep its VIP.
+  log(Level::warn, "No STONITH device configured.");
+  if (held || dead.never_heard) log(Level::info, "Resources being acquired from %s.", peer);
+  dispatch(ownership_->on_peer_liveness(core::PeerLiveness::dead_confirmed));
+  settle();
+}
+
 int Daemon::run() {
   log(Level::info, "twinbeat %s: node %s, peer %s, %zu link(s), keepalive %" PRId64
       " ms, deadtime %" PRId64 " ms, initdead %" PRId64 " ms",
@@ -175,6 +357,8 @@ int Daemon::run() {
   next_send_ = clock_.now() + config_.ha_cf.keepalive;
   send_heartbeat();
   arm_membership_timer();
+  dispatch(ownership_->start());
+  settle();
   if (auto r = loop_->run(); !r) {
     log(Level::error, "%s", r.error().message.c_str());
     return 1;
@@ -192,6 +376,13 @@ void Daemon::send_heartbeat() {
   msg.timers = {config_.ha_cf.keepalive, config_.ha_cf.warntime, config_.ha_cf.deadtime};
   msg.status = membership_->peer_state() == core::PeerState::init ? wire::NodeStatus::up
                                                                   : wire::NodeStatus::active;
+  msg.mode = ownership_->mode();
+  msg.resources_digest = resources_digest_;
+  msg.group_count = group_ids_.size();
+  for (size_t g = 0; g < group_ids_.size(); ++g) {
+    const core::GroupAd ad = ownership_->advertised(g);
+    msg.groups[g] = wire::GroupReport{group_ids_[g], ad.state, ad.offered};
+  }
   uint8_t buf[wire::kMaxPacketSize];
   const size_t n = wire::encode(msg, *keyring_, buf);
   if (n == 0) {
@@ -267,6 +458,7 @@ void Daemon::on_datagram(size_t link, std::span<const uint8_t> datagram, Instant
   const core::Heartbeat hb{msg.generation, msg.sequence, msg.timers.warntime, msg.timers.deadtime};
   handle(membership_->on_heartbeat(link, hb, now));
   arm_membership_timer();
+  on_peer_message(msg);
 }
 
 void Daemon::drop(size_t link, wire::DropReason reason) {
@@ -312,6 +504,7 @@ void Daemon::handle(const core::Events& events) {
       else
         log(Level::warn, "node %s: is dead (no heartbeat for %" PRId64 " ms on %zu link(s))",
             peer, ms(dead->silent_for), links_->size());
+      on_peer_dead(*dead);
     } else if (auto* rs = std::get_if<core::PeerRestarted>(&e)) {
       log(Level::info, "Heartbeat restart on node %s (generation %" PRIu64 " -> %" PRIu64 ")",
           peer, rs->old_generation, rs->new_generation);
@@ -336,8 +529,15 @@ void Daemon::on_signal() {
     switch (sig) {
       case SIGTERM:
       case SIGINT:
+        if (stopping_) {
+          log(Level::info, "shutdown already in progress: releasing resources first");
+          break;
+        }
+        stopping_ = true;
         log(Level::info, "twinbeat shutdown in progress (signal %d).", sig);
-        loop_->stop();
+        log(Level::info, "Giving up all HA resources.");
+        dispatch(ownership_->shutdown());
+        settle();
         break;
       case SIGHUP:
         // TODO(issue 5): reload ha.cf, haresources and authkeys in place.
@@ -350,7 +550,7 @@ void Daemon::on_signal() {
 }
 
 void Daemon::on_executor() {
-  if (executor_->on_readable()) return;
+  if (executor_->on_readable()) return settle();
   log(Level::crit, "executor (pid %d) is gone; twinbeatd cannot act safely without it and stops",
       static_cast<int>(executor_->pid()));
   exit_code_ = 1;
@@ -364,7 +564,10 @@ std::string Daemon::on_control(const std::string& request) {
   if (words[0] == "status" && words.size() == 2 && words[1] == "json")
     return render_json(status());
   if (words[0] == "ping" && words.size() == 1) return "ok";
-  return "error: unknown request '" + request.substr(0, 64) + "'";
+  std::string shown;
+  for (char c : request.substr(0, 64))
+    shown += (c >= 0x20 && c < 0x7f) ? c : '?';  // never echo control bytes
+  return "error: unknown request '" + shown + "'";
 }
 
 Status Daemon::status() const {
@@ -419,6 +622,39 @@ Status Daemon::status() const {
   }
   s.stray_packets = links_->stray();
   s.log_lines_dropped = log_dropped();
+  s.mode = wire::to_string(ownership_->mode());
+  s.peer_mode = peer_ad_seen_ ? wire::to_string(peer_ad_.mode) : "unknown";
+  s.peer_liveness = core::to_string(ownership_->peer_liveness());
+  s.haresources = !peer_ad_seen_ ? "unknown"
+                  : peer_digest_ == resources_digest_ ? "identical"
+                                                      : "DIFFERENT";
+  for (size_t g = 0; g < config_.haresources.groups.size(); ++g) {
+    const auto& spec = config_.haresources.groups[g];
+    GroupStatus gs;
+    gs.name = spec.name;
+    gs.preferred = spec.preferred_node;
+    const core::GroupAd ad = ownership_->advertised(g);
+    gs.here = wire::to_string(ad.state);
+    gs.offered = ad.offered;
+    gs.peer = g < peer_ad_.groups.size() && peer_ad_.groups[g]
+                  ? wire::to_string(peer_ad_.groups[g]->state)
+                  : "unknown";
+    for (size_t r = 0; r < spec.resources.size(); ++r) {
+      const OpRecord& rec = runner_->record(g, r);
+      ResourceStatus rs;
+      rs.name = spec.resources[r].text;
+      rs.kind = resources::to_string(runner_->agents()[g][r].kind);
+      if (rec.started != Instant{}) {
+        rs.last_op = core::to_string(rec.op);
+        rs.result = rec.done ? rec.result : "in progress";
+        rs.ok = !rec.done || rec.ok;
+        rs.duration_ms = ms(rec.done ? rec.duration : now - rec.started);
+        rs.ago_ms = ms(now - rec.started);
+      }
+      gs.resources.push_back(std::move(rs));
+    }
+    s.groups.push_back(std::move(gs));
+  }
   return s;
 }
 
