@@ -1,0 +1,166 @@
+// VipManager: what add, remove, status and resolve mean for a VIP (which
+// interface, which prefix, what counts as success), over RouteSocket, and the
+// announcement bursts that follow an add.
+#include "twinbeat/net/vip.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "announce.h"
+#include "announce_schedule.h"
+#include "vip_netlink.h"
+#include "vip_route.h"
+
+namespace twinbeat::net {
+
+struct VipManager::State {
+  State(RouteSocket n, Announcer a, AnnounceConfig c)
+      : nl(std::move(n)), announcer(std::move(a)), schedule(c) {}
+  RouteSocket nl;
+  Announcer announcer;
+  AnnounceSchedule schedule;
+  uint64_t sent = 0;
+  uint64_t failed = 0;
+};
+
+namespace {
+
+// The kernel's answers for "no such address" (IPv4 and IPv6) and "no such interface".
+bool absent(int err) { return err == EADDRNOTAVAIL || err == ENOENT || err == ENODEV; }
+
+int max_prefix(int family) { return family == AF_INET ? 32 : 128; }
+
+std::string describe(const Vip& vip) {
+  return vip.spec.text + "/" + std::to_string(vip.prefix) + " on " + vip.interface;
+}
+
+AddressRequest request_for(const Vip& vip, int ifindex) {
+  AddressRequest req;
+  req.family = vip.spec.family;
+  req.addr = vip.spec.addr;
+  req.prefix = vip.prefix;
+  req.ifindex = ifindex;
+  if (req.family == AF_INET6) {
+    req.nodad = true;
+    return req;
+  }
+  if (!vip.spec.label.empty()) req.label = vip.interface + ":" + vip.spec.label;
+  in_addr v4;
+  std::memcpy(&v4, &vip.spec.addr, sizeof v4);
+  req.broadcast = vip.spec.broadcast ? vip.spec.broadcast : ipv4_broadcast(v4, vip.prefix);
+  return req;
+}
+
+Error no_route(const VipSpec& spec) {
+  const int prefix = spec.prefix.value_or(spec.family == AF_INET ? 24 : 64);
+  return Error{ENETUNREACH,
+               "no interface has a route to " + spec.text + "; write IPaddr2::" + spec.text + "/" +
+                   std::to_string(prefix) + "/eth0",
+               {}};
+}
+
+}  // namespace
+
+Result<VipManager> VipManager::open(AnnounceConfig announce) {
+  auto nl = RouteSocket::open();
+  if (!nl) return nl.error();
+  auto announcer = Announcer::open();
+  if (!announcer) return announcer.error();
+  return VipManager(std::make_unique<State>(std::move(*nl), std::move(*announcer), announce));
+}
+
+VipManager::VipManager(std::unique_ptr<State> s) : s_(std::move(s)) {}
+VipManager::VipManager(VipManager&&) noexcept = default;
+VipManager& VipManager::operator=(VipManager&&) noexcept = default;
+VipManager::~VipManager() = default;
+
+Result<Vip> VipManager::resolve(const VipSpec& spec) {
+  const std::string context = "resolve " + spec.text;
+  Vip vip;
+  vip.spec = spec;
+  if (!spec.interface.empty()) {
+    auto link = s_->nl.link(0, spec.interface, context);
+    if (!link && link.error().code == ENODEV)
+      return Error{ENODEV, "interface " + spec.interface + " does not exist", {}};
+    if (!link) return link.error();
+    vip.ifindex = link->ifindex;
+    vip.interface = link->name;
+  }
+  std::optional<ConnectedRoute> route;
+  if (vip.ifindex == 0 || !spec.prefix) {
+    auto routes = s_->nl.routes(spec.family, context);
+    if (!routes) return routes.error();
+    route = find_connected_route(*routes, spec.family, spec.addr, vip.ifindex);
+  }
+  if (vip.ifindex == 0) {
+    if (!route) return no_route(spec);
+    auto link = s_->nl.link(route->ifindex, "", context);
+    if (!link) return link.error();
+    vip.ifindex = link->ifindex;
+    vip.interface = link->name;
+  }
+  // Heartbeat's findif: the given prefix, else the subnet's, else a host address.
+  vip.prefix = spec.prefix ? *spec.prefix : route ? route->prefix : max_prefix(spec.family);
+  return vip;
+}
+
+Result<void> VipManager::add(const Vip& vip, Instant now) {
+  const std::string context = "add " + describe(vip);
+  auto link = s_->nl.link(vip.ifindex, vip.interface, context);
+  if (!link) return link.error();
+  auto r = s_->nl.add_address(request_for(vip, link->ifindex), context);
+  if (!r && r.error().code != EEXIST) return r;
+  // Announced even when it was there already: after a crash, neighbours may
+  // still point at the peer.
+  if (link->mac) {
+    s_->schedule.start(Announcement{vip.spec.family, vip.spec.addr, link->ifindex, *link->mac},
+                       now);
+    on_timer(now);
+  }
+  return {};
+}
+
+Result<void> VipManager::remove(const Vip& vip) {
+  s_->schedule.cancel(vip.spec.family, vip.spec.addr);
+  const std::string context = "remove " + describe(vip);
+  auto link = s_->nl.link(vip.ifindex, vip.interface, context);
+  if (!link) return absent(link.error().code) ? Result<void>() : Result<void>(link.error());
+  AddressRequest req = request_for(vip, link->ifindex);
+  auto r = s_->nl.delete_address(req, context);
+  if (r || !absent(r.error().code)) return r;
+  // Not under this prefix, but maybe under another (by hand, or an older
+  // config): the address must be gone from the interface either way.
+  auto prefixes = s_->nl.prefixes_of(link->ifindex, req.family, req.addr, context);
+  if (!prefixes) return prefixes.error();
+  for (int p : *prefixes) {
+    req.prefix = p;
+    auto d = s_->nl.delete_address(req, context);
+    if (!d && !absent(d.error().code)) return d;
+  }
+  return {};
+}
+
+Result<bool> VipManager::present(const Vip& vip) {
+  const std::string context = "status of " + describe(vip);
+  auto link = s_->nl.link(vip.ifindex, vip.interface, context);
+  if (!link) return absent(link.error().code) ? Result<bool>(false) : Result<bool>(link.error());
+  auto prefixes = s_->nl.prefixes_of(link->ifindex, vip.spec.family, vip.spec.addr, context);
+  if (!prefixes) return prefixes.error();
+  return !prefixes->empty();
+}
+
+std::optional<Instant> VipManager::next_deadline() const { return s_->schedule.next_deadline(); }
+
+void VipManager::on_timer(Instant now) {
+  for (const Announcement& a : s_->schedule.take_due(now)) {
+    if (s_->announcer.send(a))
+      ++s_->sent;
+    else
+      ++s_->failed;
+  }
+}
+
+uint64_t VipManager::announcements_sent() const { return s_->sent; }
+uint64_t VipManager::announcement_errors() const { return s_->failed; }
+
+}  // namespace twinbeat::net
