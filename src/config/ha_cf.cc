@@ -71,6 +71,28 @@ bool set_deadping(HaCfParse& p, std::string_view n, const std::string& v, int li
   return true;
 }
 
+bool set_start_timeout(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  return set_time(p, n, v, line, p.cf.resource_start_timeout);
+}
+bool set_stop_timeout(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  return set_time(p, n, v, line, p.cf.resource_stop_timeout);
+}
+bool set_status_timeout(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  return set_time(p, n, v, line, p.cf.resource_status_timeout);
+}
+bool set_arp_interval(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  return set_time(p, n, v, line, p.cf.arp_interval);
+}
+bool set_arp_count(HaCfParse& p, std::string_view, const std::string& v, int line) {
+  const std::optional<long> n = parse_int(v, 0, 100);
+  if (!n) {
+    p.sink.error(line, "arp_count: '" + v + "' is not a count (0..100)");
+    return false;
+  }
+  p.cf.arp_count = static_cast<int>(*n);
+  return true;
+}
+
 bool set_udpport(HaCfParse& p, std::string_view, const std::string& v, int line) {
   const std::optional<long> port = parse_int(v, 1, 65535);
   if (!port) {
@@ -183,7 +205,7 @@ struct Scalar {
   bool once = false;  // Heartbeat refuses a repeat ("multiply specified")
 };
 
-constexpr std::array<Scalar, 15> kScalars{{
+constexpr std::array<Scalar, 20> kScalars{{
     {"keepalive", set_keepalive, true},
     {"deadtime", set_deadtime, true},
     {"warntime", set_warntime, true},
@@ -199,6 +221,11 @@ constexpr std::array<Scalar, 15> kScalars{{
     {"watchdog", set_watchdog, false, true},
     {"crm", set_crm},
     {"pacemaker", set_crm},
+    {"resource_start_timeout", set_start_timeout, true},
+    {"resource_stop_timeout", set_stop_timeout, true},
+    {"resource_status_timeout", set_status_timeout, true},
+    {"arp_count", set_arp_count},
+    {"arp_interval", set_arp_interval, true},
 }};
 
 const Scalar* find_scalar(std::string_view name) {

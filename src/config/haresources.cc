@@ -2,6 +2,8 @@
 // agent and arguments, and the checks that keep groups apart.
 #include "twinbeat/config/haresources.h"
 
+#include "twinbeat/fnv.h"
+
 #include <iterator>
 #include <map>
 #include <string>
@@ -152,9 +154,22 @@ Parsed<HaResources> parse_haresources(std::string_view text, const std::string& 
       group.resources.push_back(std::move(r));
     }
     group.name = tokens[1].text;
+    if (res.groups.size() == kMaxGroups)
+      sink.error(tokens[0].line, "more than " + std::to_string(kMaxGroups) +
+                                     " resource groups; a heartbeat reports at most that many");
     res.groups.push_back(std::move(group));
   }
   return {std::move(res), detail::in_line_order(sink.take())};
+}
+
+uint64_t digest(const HaResources& res) {
+  uint64_t h = fnv1a64("");
+  for (const GroupSpec& g : res.groups) {
+    h = fnv1a64(g.preferred_node, h);
+    for (const ResourceSpec& r : g.resources) h = fnv1a64(" " + r.text, h);
+    h = fnv1a64("\n", h);
+  }
+  return h;
 }
 
 void validate_haresources_nodes(const HaResources& res, const std::vector<std::string>& nodes,

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "twinbeat/config/authkeys.h"
+#include "twinbeat/fnv.h"
 #include "twinbeat/wire/keyring.h"
 
 namespace twinbeat::wire {
@@ -107,14 +108,7 @@ const char* to_string(GroupState s) {
   return "unknown";
 }
 
-uint64_t group_id(std::string_view name) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : name) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+uint64_t group_id(std::string_view name) { return fnv1a64(name); }
 
 DropClass classify(DropReason r) {
   switch (r) {

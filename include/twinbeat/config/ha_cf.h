@@ -12,7 +12,9 @@
 //
 // Defaults are Heartbeat's: keepalive 1s, deadtime 30s, warntime deadtime/2,
 // initdead from deadtime (deadtime if > 10s, 12s if < 6s, else 2 x deadtime),
-// udpport 694, auto_failback legacy, realtime on, rtprio 1.
+// udpport 694, auto_failback legacy, realtime on, rtprio 1. twinbeat's own:
+// resource_start_timeout 60s, resource_stop_timeout 60s,
+// resource_status_timeout 10s, arp_count 5, arp_interval 200ms.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +71,17 @@ struct HaCf {
   std::string debugfile;
   bool realtime = true;
   int rtprio = 1;
+
+  // Resource operations (twinbeat's own directives): each start, stop and
+  // status runs with this deadline; past it the script's process group is
+  // killed and the operation has failed.
+  Millis resource_start_timeout{60000};
+  Millis resource_stop_timeout{60000};
+  Millis resource_status_timeout{10000};
+  // Gratuitous ARP / unsolicited NA after adding a VIP: arp_count packets,
+  // the first at once, then every arp_interval (Heartbeat's send_arp: 5, 200ms).
+  int arp_count = 5;
+  Millis arp_interval{200};
 
   // Parsed and kept for later stages.
   std::vector<RawDirective> stonith;

@@ -11,6 +11,7 @@
 //   and a resource (as written) may appear in one group only.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,13 @@ struct HaResources {
 
 // Parses haresources text. An empty file (no groups) is valid.
 Parsed<HaResources> parse_haresources(std::string_view text, const std::string& file_name);
+
+// At most this many groups (what one heartbeat can report).
+inline constexpr size_t kMaxGroups = 64;
+
+// A digest of the groups as parsed (nodes and resources, in order), the same
+// for two files that differ only in comments, spacing or continuations.
+uint64_t digest(const HaResources& res);
 
 // Appends an error for every group whose preferred node is not in `nodes`.
 void validate_haresources_nodes(const HaResources& res, const std::vector<std::string>& nodes,

@@ -270,6 +270,11 @@ TEST(HaCf, minimal_file_takes_heartbeats_defaults) {
   LONGS_EQUAL(1, cf.rtprio);
   CHECK_FALSE(cf.deadping.has_value());
   CHECK_FALSE(cf.watchdog.has_value());
+  LONGS_EQUAL(60000, cf.resource_start_timeout.count());
+  LONGS_EQUAL(60000, cf.resource_stop_timeout.count());
+  LONGS_EQUAL(10000, cf.resource_status_timeout.count());
+  LONGS_EQUAL(5, cf.arp_count);
+  LONGS_EQUAL(200, cf.arp_interval.count());
   LONGS_EQUAL(0, cf.keepalive_where.line);
   LONGS_EQUAL(0, cf.warntime_where.line);
   LONGS_EQUAL(1, cf.node_where.line);
@@ -299,6 +304,28 @@ TEST(HaCf, scalar_values_are_stored) {
   LONGS_EQUAL(50, cf.rtprio);
   CHECK(cf.deadping == Millis{5000});
   STRCMP_EQUAL("/dev/watchdog", cf.watchdog->c_str());
+}
+
+TEST(HaCf, resource_timeouts_and_arp_burst_are_read) {
+  const Parsed<HaCf> parsed = parse_ha_cf(
+      std::string("resource_start_timeout 90s\nresource_stop_timeout 2m\n") + kTwoNodesAndALink,
+      "ha.cf");
+  STRCMP_EQUAL("ha.cf:2: resource_stop_timeout: '2m' is not a time (examples: 2, 1.5, 500ms, 2s)",
+               messages(parsed.diagnostics).c_str());
+  const Parsed<HaCf> good = parse_ha_cf(
+      std::string("resource_start_timeout 90s\nresource_stop_timeout 120\n"
+                  "resource_status_timeout 5s\narp_count 8\narp_interval 100ms\n") +
+          kTwoNodesAndALink,
+      "ha.cf");
+  STRCMP_EQUAL("", messages(good.diagnostics).c_str());
+  LONGS_EQUAL(90000, good.value.resource_start_timeout.count());
+  LONGS_EQUAL(120000, good.value.resource_stop_timeout.count());
+  LONGS_EQUAL(5000, good.value.resource_status_timeout.count());
+  LONGS_EQUAL(8, good.value.arp_count);
+  LONGS_EQUAL(100, good.value.arp_interval.count());
+  const Parsed<HaCf> bad = parse_ha_cf(std::string("arp_count 101\n") + kTwoNodesAndALink, "ha.cf");
+  STRCMP_EQUAL("ha.cf:1: arp_count: '101' is not a count (0..100)",
+               messages(bad.diagnostics).c_str());
 }
 
 TEST(HaCf, logfacility_names_map_to_syslog_values) {

@@ -196,3 +196,23 @@ TEST(Haresources, shipped_template_is_the_haproxy_pair) {
                describe(parsed.value.groups[0]).c_str());
   STRCMP_EQUAL("node1", parsed.value.groups[0].preferred_node.c_str());
 }
+
+TEST(Haresources, digest_ignores_comments_spacing_and_continuations_but_not_content) {
+  const auto a = parse_haresources("lb1 IPaddr2::10.0.0.1/24 haproxy\n", "haresources");
+  const auto b = parse_haresources("# same\nlb1   IPaddr2::10.0.0.1/24 \\\n  haproxy  # x\n",
+                                   "haresources");
+  const auto c = parse_haresources("lb2 IPaddr2::10.0.0.1/24 haproxy\n", "haresources");
+  const auto d = parse_haresources("lb1 haproxy IPaddr2::10.0.0.1/24\n", "haresources");
+  CHECK(digest(a.value) == digest(b.value));
+  CHECK(digest(a.value) != digest(c.value));
+  CHECK(digest(a.value) != digest(d.value));
+}
+
+TEST(Haresources, more_groups_than_a_heartbeat_reports_is_an_error) {
+  std::string text;
+  for (int i = 0; i <= 64; ++i) text += "lb1 10.0.1." + std::to_string(i) + "\n";
+  const auto parsed = parse_haresources(text, "haresources");
+  CHECK_FALSE(parsed.ok());
+  STRCMP_EQUAL("haresources:65: more than 64 resource groups; a heartbeat reports at most that many",
+               parsed.diagnostics.at(0).to_string().c_str());
+}
