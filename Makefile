@@ -153,6 +153,10 @@ install: all
 	  [ -e $(DESTDIR)$(SYSCONFDIR)/ha.d/$$f ] || install -m 0644 ha.d/$$f $(DESTDIR)$(SYSCONFDIR)/ha.d/$$f; \
 	done
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/ha.d/authkeys ] || install -m 0600 ha.d/authkeys $(DESTDIR)$(SYSCONFDIR)/ha.d/authkeys
+	@for f in ha.d/resource.d/*; do \
+	  [ -e $(DESTDIR)$(SYSCONFDIR)/ha.d/resource.d/$${f##*/} ] || \
+	    install -m 0755 $$f $(DESTDIR)$(SYSCONFDIR)/ha.d/resource.d/; \
+	done
 
 clean:
 	rm -rf build

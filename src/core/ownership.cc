@@ -47,6 +47,7 @@ GroupAd Ownership::advertised(size_t g) const {
   const Group& gr = groups_[g];
   GroupAd ad;
   ad.offered = gr.offered;
+  ad.found = gr.tentative && gr.state == Local::held;
   switch (gr.state) {
     case Local::probing: ad.state = GroupState::probing; break;
     case Local::none: ad.state = GroupState::none; break;
@@ -126,16 +127,21 @@ Ownership::Decision Ownership::decide(size_t g) const {
   if (g >= peer_.groups.size() || !peer_.groups[g]) return {K::keep, Why::none};
   const GroupAd& ad = *peer_.groups[g];
   switch (ad.state) {
-    case GroupState::probing: return {K::keep, Why::none};
+    case GroupState::probing:
+    case GroupState::stopping:  // letting go: wait for none
+    case GroupState::failed:    // may run there: only a fence settles it
+      return {K::keep, Why::none};
     case GroupState::starting:
     case GroupState::held:
-    case GroupState::stopping:
-    case GroupState::failed:
       if (!held) return {K::keep, Why::none};
-      // Both hold it. A copy found at our start-up yields; otherwise this is
-      // a healed partition and the preferred node keeps it.
-      if (gr.tentative || !preferred) return {K::release, Why::peer_holds};
-      return {K::hold, Why::preferred};
+      // Both hold it. A copy found at start-up yields to one the peer holds
+      // for sure; between equals (both found, or a healed partition) the
+      // preferred node keeps it. The winner starts nothing more (a partly
+      // running group is completed only once the peer has let go).
+      if (gr.tentative != ad.found)
+        return gr.tentative ? Decision{K::release, Why::peer_holds} : Decision{K::keep, ours};
+      if (!preferred) return {K::release, Why::peer_holds};
+      return {K::keep, Why::preferred};
     case GroupState::none: break;
   }
   if (held) {
@@ -166,7 +172,9 @@ void Ownership::evaluate_group(size_t g, Actions& out) {
   if (held && d.kind == K::hold) gr.tentative = false;
   if (d.kind == K::hold && (!held || gr.partial)) return begin_start(g, d.why, out);
   if (d.kind != K::release || !held) return;
-  if (d.why == GroupChange::Why::peer_holds)
+  // Yielding a copy found at start-up is the expected end of a crash; two
+  // confirmed holders are not.
+  if (d.why == GroupChange::Why::peer_holds && !gr.tentative)
     out.push_back(GroupChange{GroupChange::Kind::conflict, g, d.why});
   begin_stop(g, d.why, out);
 }

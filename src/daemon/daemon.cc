@@ -322,7 +322,8 @@ void Daemon::on_peer_message(const wire::Message& msg) {
   for (size_t g = 0; g < group_ids_.size(); ++g) {
     std::optional<core::GroupAd> found;
     for (size_t i = 0; i < msg.group_count; ++i)
-      if (msg.groups[i].id == group_ids_[g]) found = core::GroupAd{msg.groups[i].state, msg.groups[i].offered};
+      if (msg.groups[i].id == group_ids_[g])
+        found = core::GroupAd{msg.groups[i].state, msg.groups[i].offered, msg.groups[i].found};
     ad.groups.push_back(found);
   }
   if (ad.mode == wire::NodeMode::left && peer_ad_.mode != wire::NodeMode::left)
@@ -335,7 +336,6 @@ void Daemon::on_peer_message(const wire::Message& msg) {
 void Daemon::on_peer_dead(const core::PeerDead& dead) {
   const char* peer = config_.peer.c_str();
   if (peer_ad_.mode == wire::NodeMode::left) {
-    log(Level::info, "Dead node %s gave up resources.", peer);
     dispatch(ownership_->on_peer_liveness(core::PeerLiveness::left));
     return settle();
   }
@@ -381,7 +381,7 @@ void Daemon::send_heartbeat() {
   msg.group_count = group_ids_.size();
   for (size_t g = 0; g < group_ids_.size(); ++g) {
     const core::GroupAd ad = ownership_->advertised(g);
-    msg.groups[g] = wire::GroupReport{group_ids_[g], ad.state, ad.offered};
+    msg.groups[g] = wire::GroupReport{group_ids_[g], ad.state, ad.offered, ad.found};
   }
   uint8_t buf[wire::kMaxPacketSize];
   const size_t n = wire::encode(msg, *keyring_, buf);
@@ -498,7 +498,9 @@ void Daemon::handle(const core::Events& events) {
           break;
       }
     } else if (auto* dead = std::get_if<core::PeerDead>(&e)) {
-      if (dead->never_heard)
+      if (peer_ad_.mode == wire::NodeMode::left)
+        log(Level::info, "node %s: stopped after releasing its resources", peer);
+      else if (dead->never_heard)
         log(Level::warn, "node %s: is dead (not heard from within initdead %" PRId64 " ms)", peer,
             ms(dead->silent_for));
       else

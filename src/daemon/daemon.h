@@ -14,11 +14,15 @@
 #include "control.h"
 #include "executor_client.h"
 #include "loop.h"
+#include "resource_runner.h"
 #include "status.h"
 #include "twinbeat/config/load.h"
 #include "twinbeat/core/membership.h"
+#include "twinbeat/core/ownership.h"
 #include "twinbeat/net/interfaces.h"
 #include "twinbeat/net/links.h"
+#include "twinbeat/net/vip.h"
+#include "twinbeat/resources/agents.h"
 #include "twinbeat/wire/keyring.h"
 #include "twinbeat/wire/packet.h"
 #include "twinbeat/wire/replay_window.h"
@@ -38,15 +42,17 @@ class Daemon {
  public:
   // Opens everything the daemon needs while it still holds full privileges:
   // state files (generation), the executor, links, netlink, control socket.
-  static Result<std::unique_ptr<Daemon>> create(const Options& options, config::ConfigSet config);
+  static Result<std::unique_ptr<Daemon>> create(const Options& options, config::ConfigSet config,
+                                                resources::GroupAgents agents);
   ~Daemon();
 
   // Runs the loop until SIGTERM/SIGINT. Returns the exit code.
   int run();
 
  private:
-  Daemon(const Options& options, config::ConfigSet config);
+  Daemon(const Options& options, config::ConfigSet config, resources::GroupAgents agents);
   Result<void> open_all();
+  Result<void> open_resources();
   Result<void> bump_generation();
 
   void send_heartbeat();
@@ -55,6 +61,16 @@ class Daemon {
   void on_datagram(size_t link, std::span<const uint8_t> datagram, Instant now);
   void drop(size_t link, wire::DropReason reason);
   void handle(const core::Events& events);
+  void on_peer_message(const wire::Message& msg);
+  void on_peer_dead(const core::PeerDead& dead);
+  // Performs the machine's actions; results come back through settle().
+  void dispatch(const core::Actions& actions);
+  // Feeds finished operations back until nothing is left, then announces.
+  void settle();
+  void log_change(const core::GroupChange& c);
+  void finish_shutdown();
+  void arm_vip_timer();
+  std::vector<std::string> script_env() const;
   void arm_membership_timer();
   void on_signal();
   void on_executor();
@@ -90,6 +106,22 @@ class Daemon {
   std::optional<wire::ReplayGuard> replay_;
   std::optional<core::Membership> membership_;
   std::vector<LinkStats> link_stats_;
+
+  resources::GroupAgents agents_;
+  std::optional<net::VipManager> vips_;
+  std::optional<Timer> vip_timer_;
+  std::unique_ptr<ResourceRunner> runner_;  // after executor_: destroyed first
+  std::optional<core::Ownership> ownership_;
+  uint64_t resources_digest_ = 0;
+  std::vector<uint64_t> group_ids_;
+  bool announce_ = false;
+  bool stopping_ = false;
+  // The peer's latest advertisement, and the packet it came in.
+  uint64_t peer_ad_generation_ = 0;
+  uint64_t peer_ad_sequence_ = 0;
+  core::PeerAd peer_ad_;
+  bool peer_ad_seen_ = false;
+  uint64_t peer_digest_ = 0;
 
   Instant next_send_{};
   Instant next_late_log_{};

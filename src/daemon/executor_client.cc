@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <climits>
-#include <charconv>
 #include <utility>
 
 #include "twinbeat/daemon/executor_protocol.h"
@@ -73,19 +72,41 @@ ExecutorClient::~ExecutorClient() {
   ::waitpid(pid_, &status, 0);
 }
 
-void ExecutorClient::send(const std::string& request, OnReply on_reply) {
-  const uint64_t id = next_id_++;
-  const std::string msg = std::to_string(id) + " " + request;
-  if (::send(sock_.get(), msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-    if (on_reply) on_reply(false, errno_error("executor").message);
+void ExecutorClient::send(uint64_t id, const std::string& message, Handler handler) {
+  if (::send(sock_.get(), message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+    const std::string why = "error " + errno_error("executor").message;
+    handler(why);
     return;
   }
-  pending_.push_back({id, std::move(on_reply)});
+  pending_.emplace(id, std::move(handler));
 }
 
 void ExecutorClient::persist(const std::string& name, const std::string& content,
                              OnReply on_reply) {
-  send("persist " + name + " " + content, std::move(on_reply));
+  const uint64_t id = next_id_++;
+  send(id, std::to_string(id) + " persist " + name + " " + content,
+       [on_reply = std::move(on_reply)](std::string_view rest) {
+         if (!on_reply) return;
+         if (rest == "ok") return on_reply(true, "");
+         on_reply(false, std::string(rest.substr(0, 6) == "error " ? rest.substr(6) : rest));
+       });
+}
+
+void ExecutorClient::run(std::vector<std::string> argv, std::vector<std::string> env,
+                         int64_t timeout_ms, OnResult on_result) {
+  RunRequest r;
+  r.id = next_id_++;
+  r.timeout_ms = timeout_ms;
+  r.argv = std::move(argv);
+  r.env = std::move(env);
+  send(r.id, encode_run_request(r), [on_result = std::move(on_result)](std::string_view rest) {
+    auto result = decode_run_result(rest);
+    if (!result) {
+      result = RunResult{};
+      result->output = "unreadable reply from the executor";
+    }
+    on_result(*result);
+  });
 }
 
 bool ExecutorClient::on_readable() {
@@ -94,18 +115,14 @@ bool ExecutorClient::on_readable() {
     const ssize_t n = ::recv(sock_.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n == 0) return false;
     if (n < 0) return errno == EAGAIN || errno == EINTR;
-    const std::string reply(buf, static_cast<size_t>(n));
-    const size_t sp = reply.find(' ');
-    uint64_t id = 0;
-    std::from_chars(reply.data(), reply.data() + reply.size(), id);
-    while (!pending_.empty() && pending_.front().id <= id) {
-      Pending p = std::move(pending_.front());
-      pending_.pop_front();
-      if (p.id != id || !p.on_reply) continue;
-      const std::string rest = sp == std::string::npos ? "" : reply.substr(sp + 1);
-      const bool ok = rest == "ok";
-      p.on_reply(ok, ok ? "" : (rest.rfind("error ", 0) == 0 ? rest.substr(6) : rest));
-    }
+    std::string_view rest;
+    auto id = message_id(std::string_view(buf, static_cast<size_t>(n)), &rest);
+    if (!id) continue;
+    auto it = pending_.find(*id);
+    if (it == pending_.end()) continue;
+    Handler h = std::move(it->second);
+    pending_.erase(it);
+    h(rest);
   }
 }
 

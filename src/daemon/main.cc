@@ -13,6 +13,7 @@
 #include "twinbeat/config/load.h"
 #include "twinbeat/durable_file.h"
 #include "twinbeat/log.h"
+#include "twinbeat/resources/agents.h"
 
 using namespace twinbeat;
 
@@ -95,6 +96,8 @@ int run(int argc, char** argv) {
   load.node = options.node;
   load.interface_exists = [](const std::string& n) { return ::if_nametoindex(n.c_str()) != 0; };
   auto loaded = config::load_config(load);
+  auto agents = resources::resolve_agents(loaded.value.haresources, resources::system_lookup(options.confdir));
+  for (auto& d : agents.diagnostics) loaded.diagnostics.push_back(d);
   for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
   if (!loaded.ok()) {
     std::fprintf(stderr, "twinbeatd: configuration error, not started.\n");
@@ -130,7 +133,7 @@ int run(int argc, char** argv) {
   auto pid_lock = daemon::lock_pid_file(options.run_dir + "/twinbeatd.pid");
   if (!pid_lock) return fail(pid_lock.error());
 
-  auto d = daemon::Daemon::create(options, std::move(loaded.value));
+  auto d = daemon::Daemon::create(options, std::move(loaded.value), std::move(agents.value));
   if (!d) return fail(d.error());
 
   if (auto r = daemon::drop_capabilities(); !r)

@@ -69,6 +69,49 @@ std::string link_json(const LinkStatus& l) {
       .done();
 }
 
+std::string resource_json(const ResourceStatus& r) {
+  return Object()
+      .str("name", r.name)
+      .str("kind", r.kind)
+      .str("last_op", r.last_op)
+      .str("result", r.result)
+      .boolean("ok", r.ok)
+      .num("duration_ms", r.duration_ms)
+      .field("ago_ms", opt_number(r.ago_ms))
+      .done();
+}
+
+std::string group_json(const GroupStatus& g) {
+  std::string res = "[";
+  for (size_t i = 0; i < g.resources.size(); ++i) res += (i ? "," : "") + resource_json(g.resources[i]);
+  return Object()
+      .str("name", g.name)
+      .str("preferred", g.preferred)
+      .str("here", g.here)
+      .boolean("offered", g.offered)
+      .str("peer", g.peer)
+      .field("resources", res + "]")
+      .done();
+}
+
+std::string groups_text(const Status& s) {
+  std::string out;
+  out += "resources: mode " + s.mode + ", peer " + s.peer_liveness + " (" + s.peer_mode +
+         "), haresources " + s.haresources + "\n";
+  for (const GroupStatus& g : s.groups) {
+    out += "  group " + g.name + " (preferred " + g.preferred + "): here " + g.here +
+           (g.offered ? " (offered: start failed here)" : "") + ", " + s.peer + " " + g.peer + "\n";
+    for (const ResourceStatus& r : g.resources) {
+      out += "    " + r.name + " [" + r.kind + "]";
+      if (!r.last_op.empty())
+        out += ": " + r.last_op + " " + r.result + " in " + std::to_string(r.duration_ms) + " ms" +
+               (r.ago_ms ? ", " + std::to_string(*r.ago_ms / 1000) + " s ago" : "");
+      out += "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_text(const Status& s) {
@@ -107,6 +150,7 @@ std::string render_text(const Status& s) {
     if (!l.drops_by_reason.empty()) out += "    dropped: " + l.drops_by_reason + "\n";
   }
   if (s.stray_packets) out += "stray packets (on no configured link): " + std::to_string(s.stray_packets) + "\n";
+  out += groups_text(s);
   return out;
 }
 
@@ -134,12 +178,20 @@ std::string render_json(const Status& s) {
                                .num("judged_deadtime_ms", s.peer_judged_deadtime_ms)
                                .num("late_heartbeats", s.late_heartbeats)
                                .done();
+  std::string groups = "[";
+  for (size_t i = 0; i < s.groups.size(); ++i) groups += (i ? "," : "") + group_json(s.groups[i]);
+  groups += "]";
   return Object()
              .str("version", s.version)
              .field("node", node)
              .field("timers", timers)
              .field("peer", peer)
              .field("links", links)
+             .str("mode", s.mode)
+             .str("peer_mode", s.peer_mode)
+             .str("peer_liveness", s.peer_liveness)
+             .str("haresources", s.haresources)
+             .field("groups", groups)
              .num("stray_packets", s.stray_packets)
              .num("log_lines_dropped", s.log_lines_dropped)
              .done() +

@@ -28,6 +28,25 @@ struct LinkStatus {
   std::string drops_by_reason;  // "bad_mac=3 replayed=1", empty if none
 };
 
+struct ResourceStatus {
+  std::string name;  // as written in haresources
+  std::string kind;  // built-in, resource.d, init.d
+  std::string last_op;  // start, stop, status; empty if none yet
+  std::string result;   // "ok", "running", "exit 1", "in progress"...
+  bool ok = true;
+  int64_t duration_ms = 0;
+  std::optional<int64_t> ago_ms;
+};
+
+struct GroupStatus {
+  std::string name;
+  std::string preferred;
+  std::string here;  // none, probing, starting, held, stopping, failed
+  bool offered = false;
+  std::string peer;  // the peer's state for it, or "unknown"
+  std::vector<ResourceStatus> resources;
+};
+
 struct Status {
   std::string version;
   std::string node;
@@ -44,6 +63,12 @@ struct Status {
   uint64_t late_heartbeats = 0;
 
   std::vector<LinkStatus> links;
+
+  std::string mode;       // running, leaving, left
+  std::string peer_mode;  // as the peer last said
+  std::string peer_liveness;  // as the ownership machine sees it
+  std::string haresources;  // "identical", "DIFFERENT", "unknown" (peer not heard)
+  std::vector<GroupStatus> groups;
   uint64_t stray_packets = 0;  // arrived on no configured link
   uint64_t log_lines_dropped = 0;
 };

@@ -17,10 +17,11 @@
 // auto_failback on: a group taken over because its preferred node was gone
 // returns to it once that node is back and stable (it stops here first; the
 // preferred node starts it when it sees `none`). off: it stays.
-// A group found running at start-up is kept only if the peer, once heard,
-// does not hold it (a daemon restarted after a crash finds its VIP still up
-// while the peer took over: it stops its copy). Otherwise both nodes holding
-// one group happens only after a partition, and the preferred node keeps it.
+// A group found running at start-up is advertised as `found` and kept only if
+// the peer, once heard, does not hold it (a daemon restarted after a crash
+// finds its VIP still up while the peer took over: it stops its copy). When
+// both found it at start-up, or both hold it after a partition, the
+// preferred node keeps it.
 //
 // Groups start left to right and stop right to left, one operation at a time
 // per group; groups proceed independently. A failed start stops the whole
@@ -48,6 +49,7 @@ using wire::NodeMode;
 struct GroupAd {
   GroupState state = GroupState::none;
   bool offered = false;  // its start failed there: the other node may take it
+  bool found = false;    // held: found running at its start-up, not confirmed yet
 };
 
 // How this node knows its peer.

@@ -25,7 +25,9 @@
 //   4 mode    u8 NodeMode (absent: running)
 //   5 digest  u64: digest of the sender's haresources (absent: 0, none)
 //   6 groups  per group 10 bytes: u64 group id (group_id() of its name),
-//             u8 GroupState, u8 flags (bit 0: offered); at most kMaxGroups
+//             u8 GroupState, u8 flags (bit 0: offered; bit 1: found
+//             running at the sender's start-up, not yet confirmed); at most
+//             kMaxGroups
 //
 // Receiving, in this order: length >= header + MAC of the smallest method,
 // magic, version, the key id names a key we hold with the same method, the
@@ -96,6 +98,7 @@ struct GroupReport {
   uint64_t id = 0;  // group_id(name)
   GroupState state = GroupState::none;
   bool offered = false;  // its start failed there: the other node may take it
+  bool found = false;    // held since start-up, not yet confirmed against the peer
 };
 
 // A stable 64-bit id for a group name (FNV-1a), the same on both nodes.

@@ -131,7 +131,7 @@ TEST(Ownership, group_found_running_here_is_stopped_when_the_peer_holds_it) {
   (void)o.start();
   (void)probe_all(o, true);
   Actions a = o.on_peer_ad(peer_with(GroupState::none, GroupState::held));
-  CHECK(has_change(a, Kind::conflict, 1, Why::peer_holds));
+  CHECK_FALSE(has_change(a, Kind::conflict, 1, Why::peer_holds));  // expected after a crash
   CHECK(has_change(a, Kind::releasing, 1, Why::peer_holds));
   CHECK_FALSE(has_change(a, Kind::releasing, 0, Why::peer_holds));
 }
@@ -248,12 +248,40 @@ TEST(Ownership, peer_failed_group_is_never_started_here) {
   CHECK_EQUAL(0u, runs(a).size());
 }
 
+TEST(Ownership, group_found_at_start_up_is_kept_when_the_peer_only_found_it_too_if_preferred) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, true);
+  CHECK(o.advertised(0).found);
+  PeerAd ad = peer_with(GroupState::held, GroupState::held);
+  ad.groups[0]->found = ad.groups[1]->found = true;
+  Actions a = o.on_peer_ad(ad);
+  CHECK_FALSE(has_change(a, Kind::releasing, 0, Why::peer_holds));
+  CHECK(has_change(a, Kind::releasing, 1, Why::peer_holds));
+  CHECK(o.advertised(0).found);  // still: the peer has not let go yet
+  (void)o.on_peer_ad(peer_with(GroupState::none, GroupState::held));
+  CHECK_FALSE(o.advertised(0).found);  // confirmed
+}
+
+TEST(Ownership, group_held_for_sure_is_kept_when_the_peer_only_found_it) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  PeerAd ad = peer_with(GroupState::held, GroupState::held);
+  ad.groups[0]->found = ad.groups[1]->found = true;
+  Actions a = o.on_peer_ad(ad);
+  CHECK_FALSE(has_change(a, Kind::releasing, 0, Why::peer_holds));
+  CHECK_FALSE(has_change(a, Kind::releasing, 1, Why::peer_holds));
+}
+
 TEST(Ownership, both_holding_after_a_partition_leaves_it_to_the_preferred_node) {
   Ownership o(two_groups());
   (void)o.start();
   (void)probe_all(o, false);
   (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
   Actions a = o.on_peer_ad(peer_with(GroupState::held, GroupState::held));
+  CHECK(has_change(a, Kind::conflict, 1, Why::peer_holds));
   CHECK(has_change(a, Kind::releasing, 1, Why::peer_holds));
   CHECK_FALSE(has_change(a, Kind::releasing, 0, Why::peer_holds));
 }

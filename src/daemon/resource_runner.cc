@@ -1,0 +1,128 @@
+// ResourceRunner: built-in VIP operations, script operations, their logs.
+#include "resource_runner.h"
+
+#include <cinttypes>
+
+#include "twinbeat/log.h"
+
+namespace twinbeat::daemon {
+
+namespace {
+
+std::string joined(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+// Script output goes to the log, one line each, tagged with the resource.
+void log_output(const std::string& tag, const std::string& output, Level level) {
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    if (end > start) log(level, "%s: %.*s", tag.c_str(), static_cast<int>(end - start), output.data() + start);
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+ResourceRunner::ResourceRunner(resources::GroupAgents agents, RunnerConfig config,
+                               ExecutorClient& executor, net::VipManager& vips,
+                               const Clock& clock)
+    : agents_(std::move(agents)),
+      config_(std::move(config)),
+      executor_(executor),
+      vips_(vips),
+      clock_(clock) {
+  for (const auto& g : agents_) records_.emplace_back(g.size());
+}
+
+std::deque<core::OpDone> ResourceRunner::take_done() { return std::exchange(done_, {}); }
+
+void ResourceRunner::run(const core::RunOp& op) {
+  OpRecord& rec = records_.at(op.group).at(op.resource);
+  rec = OpRecord{op.op, false, false, "running", clock_.now(), Millis{0}};
+  const resources::Agent& a = agents_[op.group][op.resource];
+  if (a.kind == resources::AgentKind::vip) return run_vip(op, a);
+  run_script(op, a);
+}
+
+void ResourceRunner::finish(const core::RunOp& op, bool ok, bool running, std::string result) {
+  OpRecord& rec = records_[op.group][op.resource];
+  rec.done = true;
+  rec.ok = ok;
+  rec.result = std::move(result);
+  rec.duration = clock_.now() - rec.started;
+  done_.push_back(core::OpDone{op.group, op.resource, op.op, ok, running});
+}
+
+void ResourceRunner::run_vip(const core::RunOp& op, const resources::Agent& a) {
+  auto vip = vips_.resolve(*a.vip);
+  if (!vip) {
+    // No interface or route for it: the address cannot be configured, so it
+    // is stopped; starting it is what fails.
+    if (op.op == core::Op::start) {
+      log(Level::error, "%s: %s", a.text.c_str(), vip.error().message.c_str());
+      return finish(op, false, false, vip.error().message);
+    }
+    return finish(op, true, false, "stopped");
+  }
+  switch (op.op) {
+    case core::Op::start: {
+      auto r = vips_.add(*vip, clock_.now());
+      if (!r) log(Level::error, "%s: %s", a.text.c_str(), r.error().message.c_str());
+      else log(Level::info, "%s: added %s/%d on %s", a.name.c_str(), vip->spec.text.c_str(),
+               vip->prefix, vip->interface.c_str());
+      return finish(op, r.ok(), r.ok(), r ? "ok" : r.error().message);
+    }
+    case core::Op::stop: {
+      auto r = vips_.remove(*vip);
+      if (!r) log(Level::error, "%s: %s", a.text.c_str(), r.error().message.c_str());
+      else log(Level::info, "%s: removed %s/%d from %s", a.name.c_str(), vip->spec.text.c_str(),
+               vip->prefix, vip->interface.c_str());
+      return finish(op, r.ok(), !r.ok(), r ? "ok" : r.error().message);
+    }
+    case core::Op::status: {
+      auto r = vips_.present(*vip);
+      if (!r) return finish(op, false, false, r.error().message);
+      return finish(op, true, *r, *r ? "running" : "stopped");
+    }
+  }
+}
+
+void ResourceRunner::run_script(const core::RunOp& op, const resources::Agent& a) {
+  std::vector<std::string> argv = resources::script_argv(a, op.op);
+  const Millis timeout = op.op == core::Op::start  ? config_.start_timeout
+                         : op.op == core::Op::stop ? config_.stop_timeout
+                                                   : config_.status_timeout;
+  // Heartbeat's phrase; status probes are routine and logged at debug.
+  log(op.op == core::Op::status ? Level::debug : Level::info, "Running %s", joined(argv).c_str());
+  const resources::AgentKind kind = a.kind;
+  const std::string path = a.path;
+  const std::string tag = a.name;
+  executor_.run(std::move(argv), config_.env, timeout.count(),
+                [this, op, kind, path, tag](const RunResult& r) {
+                  if (op.op == core::Op::status) {
+                    log_output(tag, r.output, Level::debug);
+                    if (r.how != RunResult::How::exited)
+                      return finish(op, false, false, r.describe());
+                    const resources::Status s = resources::interpret_status(kind, r.code, r.output);
+                    if (s == resources::Status::error)
+                      log(Level::warn, "%s status: %s", path.c_str(), r.describe().c_str());
+                    return finish(op, s != resources::Status::error,
+                                  s == resources::Status::running, resources::to_string(s));
+                  }
+                  log_output(tag, r.output, r.ok() ? Level::info : Level::warn);
+                  if (r.how == RunResult::How::exited && r.code != 0)
+                    log(Level::error, "Return code %d from %s %s", r.code, path.c_str(),
+                        core::to_string(op.op));
+                  else if (!r.ok())
+                    log(Level::error, "%s %s: %s", path.c_str(), core::to_string(op.op),
+                        r.describe().c_str());
+                  finish(op, r.ok(), op.op == core::Op::start && r.ok(), r.describe());
+                });
+}
+
+}  // namespace twinbeat::daemon
