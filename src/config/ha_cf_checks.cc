@@ -104,8 +104,18 @@ std::string node_list(const std::vector<std::string>& nodes) {
 
 namespace detail {
 
+// Heartbeat warns about legacy (three lines, even as the default); here an
+// explicit 'legacy' is warned, and legacy means 'on'.
+void check_auto_failback(HaCfParse& p) {
+  if (p.cf.auto_failback != AutoFailback::legacy || p.line_of("auto_failback") == 0) return;
+  p.sink.warning(p.line_of("auto_failback"),
+                 "auto_failback legacy (Heartbeat's default) works as 'on' here; write "
+                 "'auto_failback on' or 'auto_failback off'");
+}
+
 void finish_ha_cf(HaCfParse& p) {
   apply_defaults(p);
+  check_auto_failback(p);
   check_deadtime(p);
   check_warntime(p);
   check_initdead_and_deadping(p);

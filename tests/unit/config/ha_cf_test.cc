@@ -347,6 +347,14 @@ TEST(HaCf, logfacility_names_map_to_syslog_values) {
   CHECK_FALSE(none.value.logfacility.has_value());
 }
 
+TEST(HaCf, explicit_legacy_auto_failback_is_warned_as_working_like_on) {
+  const Parsed<HaCf> parsed =
+      parse_ha_cf(std::string("auto_failback legacy\n") + kTwoNodesAndALink, "ha.cf");
+  STRCMP_EQUAL("ha.cf:1: warning: auto_failback legacy (Heartbeat's default) works as 'on' here; "
+               "write 'auto_failback on' or 'auto_failback off'",
+               messages(parsed.diagnostics).c_str());
+}
+
 TEST(HaCf, auto_failback_takes_booleans_and_legacy) {
   struct {
     const char* value;
