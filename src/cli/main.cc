@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "control_client.h"
+#include "twinbeat/args.h"
 #include "twinbeat/config/load.h"
 #include "twinbeat/net/links.h"
 #include "twinbeat/net/vip.h"
@@ -55,37 +56,19 @@ struct Options {
 };
 
 int parse_args(int argc, char** argv, Options& o) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "twinbeat: %s needs a value\n", argv[i]);
-        return false;
-      }
-      out = argv[++i];
-      return true;
-    };
-    if (!o.command.empty()) {
-      o.command.emplace_back(a);
-    } else if (a == "-c" || a == "--confdir") {
-      if (!value(o.confdir)) return kExitBadArgs;
-    } else if (a == "--node") {
-      if (!value(o.node)) return kExitBadArgs;
-    } else if (a == "--run-dir") {
-      if (!value(o.run_dir)) return kExitBadArgs;
-    } else if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--version") {
-      std::printf("twinbeat %s\n", TWINBEAT_VERSION);
-      return 0;
-    } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "twinbeat: unknown option '%s'\n%s", argv[i], kUsage);
-      return kExitBadArgs;
-    } else {
-      o.command.emplace_back(a);
-    }
+  const Option options[] = {
+      {"-c", "--confdir", &o.confdir, nullptr},
+      {"", "--node", &o.node, nullptr},
+      {"", "--run-dir", &o.run_dir, nullptr},
+  };
+  int first_word = argc;
+  switch (parse_options(argc, argv, options, "twinbeat", &first_word)) {
+    case Args::help: std::fputs(kUsage, stdout); return 0;
+    case Args::version: std::printf("twinbeat %s\n", TWINBEAT_VERSION); return 0;
+    case Args::error: std::fputs(kUsage, stderr); return kExitBadArgs;
+    case Args::ok: break;
   }
+  for (int i = first_word; i < argc; ++i) o.command.emplace_back(argv[i]);
   if (o.command.empty()) {
     std::fputs(kUsage, stderr);
     return kExitBadArgs;

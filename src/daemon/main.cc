@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "system.h"
+#include "twinbeat/args.h"
 #include "twinbeat/config/load.h"
 #include "twinbeat/durable_file.h"
 #include "twinbeat/log.h"
@@ -44,38 +45,21 @@ const char kUsage[] =
 
 // Parses argv into `o`; returns an exit code to stop with, or -1 to go on.
 int parse_args(int argc, char** argv, daemon::Options& o) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "twinbeatd: %s needs a value\n%s", argv[i], kUsage);
-        return false;
-      }
-      out = argv[++i];
-      return true;
-    };
-    if (a == "-f" || a == "--foreground") {
-      o.foreground = true;
-    } else if (a == "-d" || a == "--debug") {
-      o.debug = true;
-    } else if (a == "-c" || a == "--confdir") {
-      if (!value(o.confdir)) return kExitBadArgs;
-    } else if (a == "--node") {
-      if (!value(o.node)) return kExitBadArgs;
-    } else if (a == "--state-dir") {
-      if (!value(o.state_dir)) return kExitBadArgs;
-    } else if (a == "--run-dir") {
-      if (!value(o.run_dir)) return kExitBadArgs;
-    } else if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--version") {
-      std::printf("twinbeatd %s\n", TWINBEAT_VERSION);
-      return 0;
-    } else {
-      std::fprintf(stderr, "twinbeatd: unknown argument '%s'\n%s", argv[i], kUsage);
-      return kExitBadArgs;
-    }
+  const Option options[] = {
+      {"-f", "--foreground", nullptr, &o.foreground}, {"-d", "--debug", nullptr, &o.debug},
+      {"-c", "--confdir", &o.confdir, nullptr},       {"", "--node", &o.node, nullptr},
+      {"", "--state-dir", &o.state_dir, nullptr},     {"", "--run-dir", &o.run_dir, nullptr},
+  };
+  int first_word = argc;
+  switch (parse_options(argc, argv, options, "twinbeatd", &first_word)) {
+    case Args::help: std::fputs(kUsage, stdout); return 0;
+    case Args::version: std::printf("twinbeatd %s\n", TWINBEAT_VERSION); return 0;
+    case Args::error: std::fputs(kUsage, stderr); return kExitBadArgs;
+    case Args::ok: break;
+  }
+  if (first_word < argc) {
+    std::fprintf(stderr, "twinbeatd: unexpected argument '%s'\n%s", argv[first_word], kUsage);
+    return kExitBadArgs;
   }
   return -1;
 }

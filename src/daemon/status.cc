@@ -69,6 +69,14 @@ std::string link_json(const LinkStatus& l) {
       .done();
 }
 
+// "[a,b,c]" of each element rendered by `one`.
+template <class T, class F>
+std::string array(const std::vector<T>& items, F one) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + one(items[i]);
+  return out + "]";
+}
+
 std::string resource_json(const ResourceStatus& r) {
   return Object()
       .str("name", r.name)
@@ -82,15 +90,13 @@ std::string resource_json(const ResourceStatus& r) {
 }
 
 std::string group_json(const GroupStatus& g) {
-  std::string res = "[";
-  for (size_t i = 0; i < g.resources.size(); ++i) res += (i ? "," : "") + resource_json(g.resources[i]);
   return Object()
       .str("name", g.name)
       .str("preferred", g.preferred)
       .str("here", g.here)
       .boolean("offered", g.offered)
       .str("peer", g.peer)
-      .field("resources", res + "]")
+      .field("resources", array(g.resources, resource_json))
       .done();
 }
 
@@ -155,9 +161,6 @@ std::string render_text(const Status& s) {
 }
 
 std::string render_json(const Status& s) {
-  std::string links = "[";
-  for (size_t i = 0; i < s.links.size(); ++i) links += (i ? "," : "") + link_json(s.links[i]);
-  links += "]";
   const std::string node = Object()
                                .str("name", s.node)
                                .str("status", s.node_status)
@@ -178,20 +181,17 @@ std::string render_json(const Status& s) {
                                .num("judged_deadtime_ms", s.peer_judged_deadtime_ms)
                                .num("late_heartbeats", s.late_heartbeats)
                                .done();
-  std::string groups = "[";
-  for (size_t i = 0; i < s.groups.size(); ++i) groups += (i ? "," : "") + group_json(s.groups[i]);
-  groups += "]";
   return Object()
              .str("version", s.version)
              .field("node", node)
              .field("timers", timers)
              .field("peer", peer)
-             .field("links", links)
+             .field("links", array(s.links, link_json))
              .str("mode", s.mode)
              .str("peer_mode", s.peer_mode)
              .str("peer_liveness", s.peer_liveness)
              .str("haresources", s.haresources)
-             .field("groups", groups)
+             .field("groups", array(s.groups, group_json))
              .num("stray_packets", s.stray_packets)
              .num("log_lines_dropped", s.log_lines_dropped)
              .done() +
