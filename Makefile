@@ -48,7 +48,7 @@ ifeq ($(FUZZ),1)
 OPT := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 endif
 
-CPPFLAGS += -Iinclude -DTWINBEAT_LIBEXECDIR='"$(LIBEXECDIR)"' -DTWINBEAT_VERSION='"$(VERSION)"'
+CPPFLAGS += -Iinclude -DTWINBEAT_LIBEXECDIR='"$(LIBEXECDIR)"' -DTWINBEAT_SBINDIR='"$(SBINDIR)"' -DTWINBEAT_VERSION='"$(VERSION)"'
 CXXFLAGS ?=
 CXXFLAGS += -std=c++20 -g $(OPT) -Wall -Wextra -Werror -MMD -MP $(PKG_CFLAGS)
 # The daemon and the executor carry libstdc++ inside: it halves their
@@ -72,7 +72,8 @@ LIB       := $(BUILD)/lib/libtwinbeat.a
 DAEMONLIB := $(BUILD)/lib/libtwinbeatd.a
 CLILIB    := $(BUILD)/lib/libtwinbeatcli.a
 
-BINS := $(BUILD)/bin/twinbeatd $(BUILD)/bin/twinbeat $(BUILD)/bin/twinbeat-executor
+BINS := $(BUILD)/bin/twinbeatd $(BUILD)/bin/twinbeat $(BUILD)/bin/twinbeat-executor \
+        $(BUILD)/bin/fence_twinbeat_libvirt
 
 .PHONY: all deps check bench install unit-tests san-tests fuzzers tools clean demo
 .DEFAULT_GOAL := all
@@ -113,10 +114,27 @@ $(BUILD)/bin/twinbeat-executor: $(call obj,$(exec_srcs))
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(if $(filter 1,$(SAN)),,-static) $^ -o $@
 
+# The libvirt fence agent, the only binary that links libvirt (the daemon
+# never does). Its request parser (request.cc) has no libvirt in it, so the
+# unit tests link it too; the other files get libvirt's flags, installing
+# libvirt-dev first if it is missing (tests/deps.sh fence).
+fence_srcs      := $(wildcard src/fence_libvirt/*.cc)
+fence_virt_srcs := $(filter-out src/fence_libvirt/request.cc,$(fence_srcs))
+
+$(call obj,$(fence_virt_srcs)): $(BUILD)/obj/%.o: %.cc
+	@pkg-config --exists libvirt || tests/deps.sh fence
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $$(pkg-config --cflags libvirt) -c $< -o $@
+
+$(BUILD)/bin/fence_twinbeat_libvirt: $(call obj,$(fence_srcs) src/util/result.cc)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $^ $$(pkg-config --libs libvirt) -o $@
+
 # Unit tests: one CppUTest binary. Std headers come before CppUTest's, whose
 # leak detector redefines new (see tests/unit/main.cc).
 $(BUILD)/obj/tests/unit/%.o: CXXFLAGS += $(TEST_CFLAGS)
-$(BUILD)/bin/unit_tests: $(call obj,$(unit_srcs)) $(DAEMONLIB) $(CLILIB) $(LIB)
+$(BUILD)/bin/unit_tests: $(call obj,$(unit_srcs)) $(DAEMONLIB) $(CLILIB) $(LIB) \
+                        $(call obj,src/fence_libvirt/request.cc)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
 
@@ -147,6 +165,7 @@ bench: all tools
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)/ha.d/resource.d
 	install -m 0755 $(BUILD)/bin/twinbeatd $(BUILD)/bin/twinbeat $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/bin/fence_twinbeat_libvirt $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/bin/twinbeat-executor $(DESTDIR)$(LIBEXECDIR)/
 	@# Templates only where absent: never overwrite an administrator's files.
 	@for f in ha.cf haresources; do \

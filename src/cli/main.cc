@@ -12,6 +12,7 @@
 
 #include "control_client.h"
 #include "twinbeat/args.h"
+#include "twinbeat/companion.h"
 #include "twinbeat/config/load.h"
 #include "twinbeat/net/links.h"
 #include "twinbeat/net/vip.h"
@@ -81,6 +82,7 @@ int check(const Options& o) {
   load.dir = o.confdir;
   load.node = o.node;
   load.interface_exists = [](const std::string& n) { return ::if_nametoindex(n.c_str()) != 0; };
+  load.libvirt_agent = find_companion("fence_twinbeat_libvirt", TWINBEAT_SBINDIR);
   auto loaded = config::load_config(load);
   auto agents = resources::resolve_agents(loaded.value.haresources, resources::system_lookup(o.confdir));
   for (auto& d : agents.diagnostics) loaded.diagnostics.push_back(d);
@@ -102,8 +104,12 @@ int check(const Options& o) {
     std::printf("%s/ha.cf: every medium names this host; no link to the peer\n", o.confdir.c_str());
     return kExitNotConfigured;
   }
-  std::printf("%s: ok: node %s, peer %s, %zu link(s), %zu resource group(s)\n", o.confdir.c_str(),
-              c.node.c_str(), c.peer.c_str(), links.size(), c.haresources.groups.size());
+  for (const auto& d : c.fence_devices)
+    std::printf("fence device: %s (%s) fences %s as '%s', action %s\n", d.type.c_str(),
+                d.agent.c_str(), d.target.c_str(), d.port.c_str(), d.action.c_str());
+  std::printf("%s: ok: node %s, peer %s, %zu link(s), %zu resource group(s), %zu fence device(s)\n",
+              o.confdir.c_str(), c.node.c_str(), c.peer.c_str(), links.size(),
+              c.haresources.groups.size(), c.fence_devices.size());
   return 0;
 }
 

@@ -93,6 +93,48 @@ bool set_arp_count(HaCfParse& p, std::string_view, const std::string& v, int lin
   return true;
 }
 
+bool set_fence_delay(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  if (v == "0") {  // no delay: both nodes shoot at once (not recommended)
+    p.cf.fence_delay = Millis{0};
+    return true;
+  }
+  return set_time(p, n, v, line, p.cf.fence_delay);
+}
+bool set_fence_attempts(HaCfParse& p, std::string_view, const std::string& v, int line) {
+  const std::optional<long> n = parse_int(v, 1, 100);
+  if (!n) {
+    p.sink.error(line, "fence_attempts: '" + v + "' is not a count (1..100)");
+    return false;
+  }
+  p.cf.fence_attempts = static_cast<int>(*n);
+  return true;
+}
+bool set_wait_for_all(HaCfParse& p, std::string_view, const std::string& v, int line) {
+  const std::optional<bool> b = parse_bool(v);
+  if (!b) {
+    p.sink.error(line, "wait_for_all: '" + v + "' is not a boolean (on, off)");
+    return false;
+  }
+  p.cf.wait_for_all = *b;
+  return true;
+}
+bool set_vip_lease(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  if (to_lower(v) == "off" || v == "0") {
+    p.cf.vip_lease_off = true;
+    p.cf.vip_lease.reset();
+    return true;
+  }
+  Millis t{0};
+  if (!set_time(p, n, v, line, t)) return false;
+  if (t < Millis{2000}) {
+    p.sink.error(line, "vip_lease: '" + v + "' is shorter than 2s (the kernel counts in seconds)");
+    return false;
+  }
+  p.cf.vip_lease = t;
+  p.cf.vip_lease_off = false;
+  return true;
+}
+
 bool set_udpport(HaCfParse& p, std::string_view, const std::string& v, int line) {
   const std::optional<long> port = parse_int(v, 1, 65535);
   if (!port) {
@@ -205,7 +247,7 @@ struct Scalar {
   bool once = false;  // Heartbeat refuses a repeat ("multiply specified")
 };
 
-constexpr std::array<Scalar, 20> kScalars{{
+constexpr std::array<Scalar, 24> kScalars{{
     {"keepalive", set_keepalive, true},
     {"deadtime", set_deadtime, true},
     {"warntime", set_warntime, true},
@@ -226,6 +268,10 @@ constexpr std::array<Scalar, 20> kScalars{{
     {"resource_status_timeout", set_status_timeout, true},
     {"arp_count", set_arp_count},
     {"arp_interval", set_arp_interval, true},
+    {"fence_delay", set_fence_delay, true},
+    {"fence_attempts", set_fence_attempts},
+    {"wait_for_all", set_wait_for_all},
+    {"vip_lease", set_vip_lease},
 }};
 
 const Scalar* find_scalar(std::string_view name) {

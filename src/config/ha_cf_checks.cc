@@ -1,5 +1,6 @@
 // ha.cf after its last line: Heartbeat's derived defaults, the relations
 // between timings, and the checks against the host it runs on.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -144,6 +145,13 @@ void validate_ha_cf_for_host(const HaCf& cf, const std::string& node_name,
     out.push_back(
         {Severity::error, link.where, "interface '" + link.interface + "' does not exist"});
   }
+}
+
+std::optional<Millis> effective_vip_lease(const HaCf& cf) {
+  if (cf.vip_lease_off) return std::nullopt;
+  if (cf.vip_lease) return cf.vip_lease;
+  const Millis derived = std::chrono::duration_cast<std::chrono::seconds>(cf.deadtime - Millis{1500});
+  return std::max(derived, Millis{2000});
 }
 
 std::string peer_of(const HaCf& cf, const std::string& self) {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "twinbeat/config/tokens.h"
@@ -38,7 +40,26 @@ void append(std::vector<Diagnostic>& to, std::vector<Diagnostic>&& from) {
   for (auto& d : from) to.push_back(std::move(d));
 }
 
+bool executable_file(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
 }  // namespace
+
+std::string find_fence_agent(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos) return "";
+  const char* env = std::getenv("PATH");
+  std::string dirs = std::string(env ? env : "") + ":/usr/sbin:/sbin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = dirs.substr(start, end - start);
+    if (!dir.empty() && executable_file(dir + "/" + name)) return dir + "/" + name;
+    start = end + 1;
+  }
+  return "";
+}
 
 Parsed<ConfigSet> load_config(const LoadOptions& options) {
   Parsed<ConfigSet> result;
@@ -71,6 +92,19 @@ Parsed<ConfigSet> load_config(const LoadOptions& options) {
     auto parsed = parse_authkeys(text, authkeys_path);
     append(diags, std::move(parsed.diagnostics));
     set.authkeys = std::move(parsed.value);
+  }
+
+  if (result.ok() && !set.peer.empty()) {
+    FenceLookup lookup;
+    lookup.find_agent = find_fence_agent;
+    lookup.libvirt_agent = options.libvirt_agent;
+    lookup.read_file = [](const std::string& path, std::string& out) {
+      std::vector<Diagnostic> ignored;  // the caller reports "cannot read" itself
+      return read_file(path, false, out, ignored);
+    };
+    auto devices = fence_devices(set.ha_cf, set.node, set.peer, lookup);
+    append(diags, std::move(devices.diagnostics));
+    set.fence_devices = std::move(devices.value);
   }
 
   const std::string res_path = options.dir + "/haresources";

@@ -38,19 +38,23 @@ std::string target_of(const net::LinkEndpoint& ep) {
 
 }  // namespace
 
-Daemon::Daemon(const Options& options, config::ConfigSet config, resources::GroupAgents agents)
+Daemon::Daemon(const Options& options, config::ConfigSet config, resources::GroupAgents agents,
+               std::vector<config::FenceDevice> fence_devices)
     : options_(options),
       config_(std::move(config)),
       started_(clock_.now()),
-      agents_(std::move(agents)) {}
+      agents_(std::move(agents)),
+      fence_devices_(std::move(fence_devices)) {}
 
 Daemon::~Daemon() {
   control_.reset();  // unlinks the socket while the loop still exists
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::create(const Options& options, config::ConfigSet config,
-                                               resources::GroupAgents agents) {
-  std::unique_ptr<Daemon> d(new Daemon(options, std::move(config), std::move(agents)));
+                                               resources::GroupAgents agents,
+                                               std::vector<config::FenceDevice> fence_devices) {
+  std::unique_ptr<Daemon> d(
+      new Daemon(options, std::move(config), std::move(agents), std::move(fence_devices)));
   if (auto r = d->open_all(); !r) return r.error();
   return d;
 }
@@ -144,6 +148,7 @@ Result<void> Daemon::open_all() {
                       links_->size(), clock_.now());
 
   if (auto r = open_resources(); !r) return r.error();
+  if (auto r = open_fencing(); !r) return r.error();
 
   auto control = ControlServer::open(*loop_, options_.run_dir + "/control",
                                      [this](const std::string& r) { return on_control(r); });
@@ -172,21 +177,36 @@ Result<void> Daemon::open_all() {
   return {};
 }
 
+Result<Timer> Daemon::add_timer(std::function<void()> on_fire) {
+  auto timer = Timer::create();
+  if (!timer) return timer.error();
+  const int fd = timer->fd();
+  if (auto r = loop_->add(fd, EPOLLIN, [fd, on_fire = std::move(on_fire)](uint32_t) {
+        uint64_t n;
+        if (::read(fd, &n, sizeof n) == sizeof n) on_fire();
+      });
+      !r)
+    return r.error();
+  return timer;
+}
+
 Result<void> Daemon::open_resources() {
   const auto& cf = config_.ha_cf;
   auto vips = net::VipManager::open(net::AnnounceConfig{cf.arp_count, cf.arp_interval});
   if (!vips) return vips.error();
   vips_.emplace(std::move(*vips));
-  auto timer = Timer::create();
+  lease_ = config::effective_vip_lease(cf);
+  vips_->set_lease(lease_);
+  auto timer = add_timer([this] {
+    vips_->on_timer(clock_.now());
+    arm_vip_timer();
+  });
   if (!timer) return timer.error();
   vip_timer_.emplace(std::move(*timer));
-  if (auto r = loop_->add(vip_timer_->fd(), EPOLLIN, [this](uint32_t) {
-        (void)vip_timer_->expirations();
-        vips_->on_timer(clock_.now());
-        arm_vip_timer();
-      });
-      !r)
-    return r.error();
+  auto renew = add_timer([this] { runner_->renew_leases(); });
+  if (!renew) return renew.error();
+  lease_timer_.emplace(std::move(*renew));
+  if (lease_) lease_timer_->arm_every(*lease_ / 3);  // two renewals may fail before it expires
 
   RunnerConfig rc{cf.resource_start_timeout, cf.resource_stop_timeout, cf.resource_status_timeout,
                   script_env()};
@@ -201,6 +221,73 @@ Result<void> Daemon::open_resources() {
   ownership_.emplace(std::move(oc));
   resources_digest_ = config::digest(config_.haresources);
   return {};
+}
+
+Result<void> Daemon::open_fencing() {
+  const auto& cf = config_.ha_cf;
+  fence_ = std::make_unique<FenceRunner>(fence_devices_, *executor_, clock_);
+  core::FenceConfig fc;
+  fc.devices = !fence_devices_.empty();
+  fc.fence_delay = cf.fence_delay;
+  fc.max_attempts = cf.fence_attempts;
+  fc.wait_for_all = cf.wait_for_all.value_or(fc.devices);
+  fc.lease = lease_;
+  gate_.emplace(fc);
+  auto timer = add_timer([this] {
+    apply_fence(gate_->on_tick(clock_.now()));
+    settle();
+  });
+  if (!timer) return timer.error();
+  fence_timer_.emplace(std::move(*timer));
+  auto check = add_timer([this] { fence_->check_devices(); });
+  if (!check) return check.error();
+  check_timer_.emplace(std::move(*check));
+  if (fc.devices) check_timer_->arm_every(std::chrono::hours(1));  // as Heartbeat's STONITH-stat
+  return {};
+}
+
+void Daemon::arm_fence_timer() {
+  if (auto next = gate_->next_deadline())
+    fence_timer_->arm_at(*next);
+  else
+    fence_timer_->disarm();
+}
+
+void Daemon::apply_fence(const core::FenceActions& actions) {
+  const char* peer = config_.peer.c_str();
+  for (const core::FenceAction& a : actions) {
+    if (auto* shoot = std::get_if<core::Shoot>(&a)) {
+      if (shoot->attempt > 1) log(Level::warn, "STONITH of %s: attempt %d", peer, shoot->attempt);
+      fence_->shoot([this](bool ok) {
+        apply_fence(gate_->on_shot(ok, clock_.now()));
+        settle();
+      });
+    } else if (auto* c = std::get_if<core::Confirmed>(&a)) {
+      using How = core::Confirmed::How;
+      switch (c->how) {
+        case How::fenced: log(Level::info, "node %s is fenced: taking over.", peer); break;
+        case How::left: break;
+        case How::lease_expired:
+          log(Level::warn, "No STONITH device configured: %s's VIP lease has run out; taking over.",
+              peer);
+          break;
+        case How::unfenced:
+          log(Level::warn, "No STONITH device configured and no VIP lease: taking over; %s may "
+              "still hold its VIPs if it hangs.", peer);
+          break;
+        case How::forced: log(Level::warn, "takeover forced by the operator: %s is not fenced.", peer); break;
+      }
+      dispatch(ownership_->on_peer_liveness(c->how == How::left ? core::PeerLiveness::left
+                                                                : core::PeerLiveness::dead_confirmed));
+    } else if (auto* g = std::get_if<core::GaveUp>(&a)) {
+      log(Level::crit, "STONITH of %s failed %d times: not taking over its resources; fix the "
+          "fence device, then 'twinbeat takeover --force' if %s is known to be down",
+          peer, g->attempts, peer);
+    } else if (std::holds_alternative<core::Cancelled>(a)) {
+      log(Level::info, "node %s is back: fencing cancelled", peer);
+    }
+  }
+  arm_fence_timer();
 }
 
 std::vector<std::string> Daemon::script_env() const {
@@ -328,23 +415,36 @@ void Daemon::on_peer_message(const wire::Message& msg) {
   }
   if (ad.mode == wire::NodeMode::left && peer_ad_.mode != wire::NodeMode::left)
     log(Level::info, "Received shutdown notice from '%s'.", config_.peer.c_str());
+  bool asks_fence = false;
+  for (const auto& g : ad.groups) asks_fence = asks_fence || (g && g->state == wire::GroupState::failed);
   peer_ad_ = ad;
   dispatch(ownership_->on_peer_ad(ad));
+  if (asks_fence && gate_->state() == core::FenceState::idle && gate_->devices()) {
+    log(Level::crit, "node %s could not stop a resource group and asks to be fenced",
+        config_.peer.c_str());
+    apply_fence(gate_->on_peer_asks_fence());
+  }
   settle();
 }
 
 void Daemon::on_peer_dead(const core::PeerDead& dead) {
-  const char* peer = config_.peer.c_str();
-  if (peer_ad_.mode == wire::NodeMode::left) {
-    dispatch(ownership_->on_peer_liveness(core::PeerLiveness::left));
-    return settle();
-  }
+  const bool left = peer_ad_.mode == wire::NodeMode::left;
   bool held = false;
   for (const auto& g : peer_ad_.groups) held = held || (g && g->state != wire::GroupState::none);
-  // TODO(issue 6): fence the peer first; until then a hung peer may keep its VIP.
-  log(Level::warn, "No STONITH device configured.");
-  if (held || dead.never_heard) log(Level::info, "Resources being acquired from %s.", peer);
-  dispatch(ownership_->on_peer_liveness(core::PeerLiveness::dead_confirmed));
+  bool we_hold = false;
+  for (size_t g = 0; g < ownership_->group_count(); ++g) we_hold = we_hold || ownership_->holds(g);
+  if (!left) {
+    dispatch(ownership_->on_peer_liveness(core::PeerLiveness::dead_unconfirmed));
+    if (held || dead.never_heard)
+      log(Level::info, "Resources being acquired from %s.", config_.peer.c_str());
+    if (dead.never_heard && gate_->state() == core::FenceState::idle &&
+        config_.ha_cf.wait_for_all.value_or(gate_->devices()))
+      log(Level::warn, "node %s was never seen since this node started: waiting for it "
+          "(wait_for_all); 'twinbeat takeover --force' starts this node alone",
+          config_.peer.c_str());
+  }
+  apply_fence(gate_->on_peer_dead(clock_.now(), left, we_hold, dead.never_heard,
+                                  membership_->last_heard()));
   settle();
 }
 
@@ -359,6 +459,7 @@ int Daemon::run() {
   arm_membership_timer();
   dispatch(ownership_->start());
   settle();
+  if (gate_->devices()) fence_->check_devices();
   if (auto r = loop_->run(); !r) {
     log(Level::error, "%s", r.error().message.c_str());
     return 1;
@@ -483,6 +584,7 @@ void Daemon::handle(const core::Events& events) {
   const char* peer = config_.peer.c_str();
   for (const core::Event& e : events) {
     if (auto* up = std::get_if<core::PeerUp>(&e)) {
+      apply_fence(gate_->on_peer_alive());
       switch (up->why) {
         case core::PeerUp::Why::first_contact:
           log(Level::info, "Status update for node %s: status up (generation %" PRIu64 ")", peer,
@@ -566,6 +668,15 @@ std::string Daemon::on_control(const std::string& request) {
   if (words[0] == "status" && words.size() == 2 && words[1] == "json")
     return render_json(status());
   if (words[0] == "ping" && words.size() == 1) return "ok";
+  if (words[0] == "takeover" && words.size() == 2 && words[1] == "force") {
+    const core::FenceActions a = gate_->force();
+    if (a.empty())
+      return "error: " + config_.peer + " is not silent (" + core::to_string(gate_->state()) +
+             "): nothing to force";
+    apply_fence(a);
+    settle();
+    return "ok: taking over from " + config_.peer + " without fencing it";
+  }
   std::string shown;
   for (char c : request.substr(0, 64))
     shown += (c >= 0x20 && c < 0x7f) ? c : '?';  // never echo control bytes
@@ -657,6 +768,20 @@ Status Daemon::status() const {
     }
     s.groups.push_back(std::move(gs));
   }
+  s.fencing = core::to_string(gate_->state());
+  s.fence_attempts = gate_->attempts();
+  const ShotRecord& shot = fence_->last_shot();
+  if (shot.done)
+    s.last_shot = std::string(shot.ok ? "ok" : "FAILED") + " in " + std::to_string(ms(shot.duration)) +
+                  " ms, " + std::to_string(ms(now - shot.started) / 1000) + " s ago: " + shot.detail;
+  else if (fence_->shooting())
+    s.last_shot = "in progress for " + std::to_string(ms(now - shot.started)) + " ms";
+  for (size_t i = 0; i < fence_->devices().size(); ++i) {
+    const auto& d = fence_->devices()[i];
+    const DeviceHealth& h = fence_->health()[i];
+    s.fence_devices.push_back({d.type, d.target, d.port, h.checked ? h.detail : "unchecked"});
+  }
+  if (lease_) s.vip_lease_ms = ms(*lease_);
   return s;
 }
 

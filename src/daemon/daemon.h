@@ -13,10 +13,13 @@
 
 #include "control.h"
 #include "executor_client.h"
+#include "fence_runner.h"
 #include "loop.h"
 #include "resource_runner.h"
 #include "status.h"
 #include "twinbeat/config/load.h"
+#include "twinbeat/config/fencing.h"
+#include "twinbeat/core/fence_gate.h"
 #include "twinbeat/core/membership.h"
 #include "twinbeat/core/ownership.h"
 #include "twinbeat/net/interfaces.h"
@@ -43,16 +46,20 @@ class Daemon {
   // Opens everything the daemon needs while it still holds full privileges:
   // state files (generation), the executor, links, netlink, control socket.
   static Result<std::unique_ptr<Daemon>> create(const Options& options, config::ConfigSet config,
-                                                resources::GroupAgents agents);
+                                                resources::GroupAgents agents,
+                                                std::vector<config::FenceDevice> fence_devices);
   ~Daemon();
 
   // Runs the loop until SIGTERM/SIGINT. Returns the exit code.
   int run();
 
  private:
-  Daemon(const Options& options, config::ConfigSet config, resources::GroupAgents agents);
+  Daemon(const Options& options, config::ConfigSet config, resources::GroupAgents agents,
+         std::vector<config::FenceDevice> fence_devices);
   Result<void> open_all();
   Result<void> open_resources();
+  Result<void> open_fencing();
+  Result<Timer> add_timer(std::function<void()> on_fire);
   Result<void> bump_generation();
 
   void send_heartbeat();
@@ -70,6 +77,8 @@ class Daemon {
   void log_change(const core::GroupChange& c);
   void finish_shutdown();
   void arm_vip_timer();
+  void apply_fence(const core::FenceActions& actions);
+  void arm_fence_timer();
   std::vector<std::string> script_env() const;
   void arm_membership_timer();
   void on_signal();
@@ -108,6 +117,13 @@ class Daemon {
   std::vector<LinkStats> link_stats_;
 
   resources::GroupAgents agents_;
+  std::vector<config::FenceDevice> fence_devices_;
+  std::unique_ptr<FenceRunner> fence_;  // after executor_: destroyed first
+  std::optional<core::FenceGate> gate_;
+  std::optional<Timer> fence_timer_;
+  std::optional<Timer> lease_timer_;
+  std::optional<Timer> check_timer_;
+  std::optional<Millis> lease_;
   std::optional<net::VipManager> vips_;
   std::optional<Timer> vip_timer_;
   std::unique_ptr<ResourceRunner> runner_;  // after executor_: destroyed first

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <utility>
 
+#include "twinbeat/companion.h"
 #include "twinbeat/daemon/executor_protocol.h"
 
 namespace twinbeat::daemon {
@@ -18,15 +18,7 @@ namespace twinbeat::daemon {
 namespace {
 
 std::string find_executor() {
-  char self[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    std::string dir(self, static_cast<size_t>(n));
-    dir.resize(dir.rfind('/'));
-    const std::string beside = dir + "/twinbeat-executor";
-    if (::access(beside.c_str(), X_OK) == 0) return beside;
-  }
-  return std::string(TWINBEAT_LIBEXECDIR) + "/twinbeat-executor";
+  return find_companion("twinbeat-executor", TWINBEAT_LIBEXECDIR);
 }
 
 }  // namespace
@@ -93,8 +85,9 @@ void ExecutorClient::persist(const std::string& name, const std::string& content
 }
 
 void ExecutorClient::run(std::vector<std::string> argv, std::vector<std::string> env,
-                         int64_t timeout_ms, OnResult on_result) {
+                         int64_t timeout_ms, OnResult on_result, std::string stdin_data) {
   RunRequest r;
+  r.stdin_data = std::move(stdin_data);
   r.id = next_id_++;
   r.timeout_ms = timeout_ms;
   r.argv = std::move(argv);

@@ -40,7 +40,7 @@ class ExecutorClient {
   // Runs argv (argv[0] an absolute path) with `env`, killed after `timeout`.
   // `on_result` is called once, from on_readable(), when it has ended.
   void run(std::vector<std::string> argv, std::vector<std::string> env, int64_t timeout_ms,
-           OnResult on_result);
+           OnResult on_result, std::string stdin_data = {});
 
   // Reads pending replies. Returns false when the executor is gone.
   bool on_readable();

@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "system.h"
 #include "twinbeat/args.h"
+#include "twinbeat/companion.h"
 #include "twinbeat/config/load.h"
 #include "twinbeat/durable_file.h"
 #include "twinbeat/log.h"
@@ -79,6 +80,7 @@ int run(int argc, char** argv) {
   load.dir = options.confdir;
   load.node = options.node;
   load.interface_exists = [](const std::string& n) { return ::if_nametoindex(n.c_str()) != 0; };
+  load.libvirt_agent = find_companion("fence_twinbeat_libvirt", TWINBEAT_SBINDIR);
   auto loaded = config::load_config(load);
   auto agents = resources::resolve_agents(loaded.value.haresources, resources::system_lookup(options.confdir));
   for (auto& d : agents.diagnostics) loaded.diagnostics.push_back(d);
@@ -117,7 +119,9 @@ int run(int argc, char** argv) {
   auto pid_lock = daemon::lock_pid_file(options.run_dir + "/twinbeatd.pid");
   if (!pid_lock) return fail(pid_lock.error());
 
-  auto d = daemon::Daemon::create(options, std::move(loaded.value), std::move(agents.value));
+  auto devices = loaded.value.fence_devices;
+  auto d = daemon::Daemon::create(options, std::move(loaded.value), std::move(agents.value),
+                                  std::move(devices));
   if (!d) return fail(d.error());
 
   if (auto r = daemon::drop_capabilities(); !r)

@@ -36,7 +36,21 @@ ResourceRunner::ResourceRunner(resources::GroupAgents agents, RunnerConfig confi
       executor_(executor),
       vips_(vips),
       clock_(clock) {
-  for (const auto& g : agents_) records_.emplace_back(g.size());
+  for (const auto& g : agents_) {
+    records_.emplace_back(g.size());
+    added_.emplace_back(g.size());
+  }
+}
+
+void ResourceRunner::renew_leases() {
+  for (auto& group : added_)
+    for (auto& vip : group) {
+      if (!vip) continue;
+      if (auto r = vips_.renew(*vip); !r) {
+        log(Level::crit, "%s: %s", vip->spec.text.c_str(), r.error().message.c_str());
+        vip.reset();
+      }
+    }
 }
 
 std::deque<core::OpDone> ResourceRunner::take_done() { return std::exchange(done_, {}); }
@@ -67,6 +81,7 @@ void ResourceRunner::run_vip(const core::RunOp& op, const resources::Agent& a) {
       log(Level::error, "%s: %s", a.text.c_str(), vip.error().message.c_str());
       return finish(op, false, false, vip.error().message);
     }
+    added_[op.group][op.resource].reset();
     return finish(op, true, false, "stopped");
   }
   switch (op.op) {
@@ -75,10 +90,12 @@ void ResourceRunner::run_vip(const core::RunOp& op, const resources::Agent& a) {
       if (!r) log(Level::error, "%s: %s", a.text.c_str(), r.error().message.c_str());
       else log(Level::info, "%s: added %s/%d on %s", a.name.c_str(), vip->spec.text.c_str(),
                vip->prefix, vip->interface.c_str());
+      if (r) added_[op.group][op.resource] = *vip;
       return finish(op, r.ok(), r.ok(), r ? "ok" : r.error().message);
     }
     case core::Op::stop: {
       auto r = vips_.remove(*vip);
+      if (r) added_[op.group][op.resource].reset();
       if (!r) log(Level::error, "%s: %s", a.text.c_str(), r.error().message.c_str());
       else log(Level::info, "%s: removed %s/%d from %s", a.name.c_str(), vip->spec.text.c_str(),
                vip->prefix, vip->interface.c_str());
@@ -87,6 +104,8 @@ void ResourceRunner::run_vip(const core::RunOp& op, const resources::Agent& a) {
     case core::Op::status: {
       auto r = vips_.present(*vip);
       if (!r) return finish(op, false, false, r.error().message);
+      // Found here (a restart after a crash): its lease is renewed from now on.
+      if (*r) added_[op.group][op.resource] = *vip;
       return finish(op, true, *r, *r ? "running" : "stopped");
     }
   }

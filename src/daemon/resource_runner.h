@@ -46,6 +46,11 @@ class ResourceRunner {
   // Results finished since the last call, in completion order.
   std::deque<core::OpDone> take_done();
 
+  // Extends the lease of every VIP this node has added and not removed. A VIP
+  // whose lease ran out stays gone (the peer may hold it by now); it is
+  // logged and forgotten.
+  void renew_leases();
+
   const resources::GroupAgents& agents() const { return agents_; }
   const OpRecord& record(size_t group, size_t resource) const { return records_[group][resource]; }
 
@@ -60,6 +65,7 @@ class ResourceRunner {
   net::VipManager& vips_;
   const Clock& clock_;
   std::vector<std::vector<OpRecord>> records_;
+  std::vector<std::vector<std::optional<net::Vip>>> added_;  // VIPs added here
   std::deque<core::OpDone> done_;
 };
 

@@ -100,6 +100,28 @@ std::string group_json(const GroupStatus& g) {
       .done();
 }
 
+std::string fence_device_json(const FenceDeviceStatus& d) {
+  return Object()
+      .str("type", d.type)
+      .str("target", d.target)
+      .str("port", d.port)
+      .str("health", d.health)
+      .done();
+}
+
+std::string fencing_text(const Status& s) {
+  std::string out = "fencing: " + s.fencing;
+  if (s.fence_attempts) out += " (" + std::to_string(s.fence_attempts) + " shot(s))";
+  if (!s.last_shot.empty()) out += ", last shot " + s.last_shot;
+  out += s.fence_devices.empty() ? ", no fence device" : "";
+  out += s.vip_lease_ms ? ", VIP lease " + std::to_string(*s.vip_lease_ms / 1000) + " s"
+                        : ", no VIP lease";
+  out += "\n";
+  for (const auto& d : s.fence_devices)
+    out += "  device " + d.type + " -> " + d.target + " (port " + d.port + "): " + d.health + "\n";
+  return out;
+}
+
 std::string groups_text(const Status& s) {
   std::string out;
   out += "resources: mode " + s.mode + ", peer " + s.peer_liveness + " (" + s.peer_mode +
@@ -156,6 +178,7 @@ std::string render_text(const Status& s) {
     if (!l.drops_by_reason.empty()) out += "    dropped: " + l.drops_by_reason + "\n";
   }
   if (s.stray_packets) out += "stray packets (on no configured link): " + std::to_string(s.stray_packets) + "\n";
+  out += fencing_text(s);
   out += groups_text(s);
   return out;
 }
@@ -192,6 +215,13 @@ std::string render_json(const Status& s) {
              .str("peer_liveness", s.peer_liveness)
              .str("haresources", s.haresources)
              .field("groups", array(s.groups, group_json))
+             .field("fencing", Object()
+                                   .str("state", s.fencing)
+                                   .num("attempts", static_cast<int64_t>(s.fence_attempts))
+                                   .str("last_shot", s.last_shot)
+                                   .field("devices", array(s.fence_devices, fence_device_json))
+                                   .field("vip_lease_ms", opt_number(s.vip_lease_ms))
+                                   .done())
              .num("stray_packets", s.stray_packets)
              .num("log_lines_dropped", s.log_lines_dropped)
              .done() +

@@ -47,6 +47,13 @@ struct GroupStatus {
   std::vector<ResourceStatus> resources;
 };
 
+struct FenceDeviceStatus {
+  std::string type;
+  std::string target;
+  std::string port;
+  std::string health;  // "ok", "unchecked", or what is wrong
+};
+
 struct Status {
   std::string version;
   std::string node;
@@ -69,6 +76,12 @@ struct Status {
   std::string peer_liveness;  // as the ownership machine sees it
   std::string haresources;  // "identical", "DIFFERENT", "unknown" (peer not heard)
   std::vector<GroupStatus> groups;
+
+  std::string fencing;  // the gate: idle, waiting, shooting, confirmed, gave up...
+  int fence_attempts = 0;
+  std::string last_shot;  // "", or "ok in 280 ms via fence_xvm: ..."
+  std::vector<FenceDeviceStatus> fence_devices;
+  std::optional<int64_t> vip_lease_ms;
   uint64_t stray_packets = 0;  // arrived on no configured link
   uint64_t log_lines_dropped = 0;
 };

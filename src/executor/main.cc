@@ -98,12 +98,21 @@ void Executor::on_request(std::string_view msg) {
 }
 
 void Executor::spawn(const RunRequest& r) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) < 0) {
+  int p[2], in[2] = {-1, -1};
+  if (::pipe2(p, O_CLOEXEC) < 0 || (!r.stdin_data.empty() && ::pipe2(in, O_CLOEXEC) < 0)) {
     RunResult res{RunResult::How::not_started, 0, 0, std::string("pipe: ") + std::strerror(errno)};
     return reply(encode_run_result(r.id, res));
   }
-  UniqueFd rd(p[0]), wr(p[1]);
+  UniqueFd rd(p[0]), wr(p[1]), in_rd(in[0]), in_wr(in[1]);
+  // Parameters for stdin are small (fence agents: a few lines); they fit in
+  // the pipe at once, so the child finds them all and then end of file.
+  if (in_wr && (r.stdin_data.size() > 60000 ||
+                ::write(in_wr.get(), r.stdin_data.data(), r.stdin_data.size()) !=
+                    static_cast<ssize_t>(r.stdin_data.size()))) {
+    RunResult res{RunResult::How::not_started, 0, 0, "stdin for the program too large"};
+    return reply(encode_run_result(r.id, res));
+  }
+  in_wr.reset();
   std::vector<char*> argv, envp;
   for (const auto& a : r.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -116,8 +125,8 @@ void Executor::spawn(const RunRequest& r) {
     sigemptyset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
-    const int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, STDIN_FILENO);
+    const int input = in_rd ? in_rd.get() : ::open("/dev/null", O_RDONLY);
+    ::dup2(input, STDIN_FILENO);
     ::dup2(wr.get(), STDOUT_FILENO);
     ::dup2(wr.get(), STDERR_FILENO);
     ::syscall(SYS_close_range, 3, ~0U, 0);

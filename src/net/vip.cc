@@ -3,6 +3,7 @@
 // announcement bursts that follow an add.
 #include "twinbeat/net/vip.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -21,9 +22,13 @@ struct VipManager::State {
   AnnounceSchedule schedule;
   uint64_t sent = 0;
   uint64_t failed = 0;
+  std::optional<uint32_t> lease_s;
 };
 
 namespace {
+
+// The kernel's lifetime for "never expires" (INFINITY_LIFE_TIME).
+constexpr uint32_t kForever = 0xffffffffu;
 
 // The kernel's answers for "no such address" (IPv4 and IPv6) and "no such interface".
 bool absent(int err) { return err == EADDRNOTAVAIL || err == ENOENT || err == ENODEV; }
@@ -104,12 +109,24 @@ Result<Vip> VipManager::resolve(const VipSpec& spec) {
   return vip;
 }
 
+void VipManager::set_lease(std::optional<Millis> lease) {
+  if (!lease) return s_->lease_s.reset();
+  s_->lease_s = static_cast<uint32_t>(std::max<int64_t>(1, lease->count() / 1000));
+}
+
 Result<void> VipManager::add(const Vip& vip, Instant now) {
   const std::string context = "add " + describe(vip);
   auto link = s_->nl.link(vip.ifindex, vip.interface, context);
   if (!link) return link.error();
-  auto r = s_->nl.add_address(request_for(vip, link->ifindex), context);
+  AddressRequest req = request_for(vip, link->ifindex);
+  req.lifetime_s = s_->lease_s;
+  auto r = s_->nl.add_address(req, context);
   if (!r && r.error().code != EEXIST) return r;
+  // Already there (a restart after a crash): give it this lease, or none.
+  if (!r) {
+    if (!req.lifetime_s) req.lifetime_s = kForever;
+    if (auto rr = s_->nl.replace_address(req, context); !rr) return rr;
+  }
   // Announced even when it was there already: after a crash, neighbours may
   // still point at the peer.
   if (link->mac) {
@@ -118,6 +135,22 @@ Result<void> VipManager::add(const Vip& vip, Instant now) {
     on_timer(now);
   }
   return {};
+}
+
+Result<void> VipManager::renew(const Vip& vip) {
+  if (!s_->lease_s) return {};
+  const std::string context = "renew the lease of " + describe(vip);
+  auto link = s_->nl.link(0, vip.interface, context);  // by name: it may have been re-created
+  if (!link) return link.error();
+  AddressRequest req = request_for(vip, link->ifindex);
+  // IPv4 creates the address on a replace even without NLM_F_CREATE: an
+  // expired lease must stay expired (the peer may hold the VIP by now).
+  auto prefixes = s_->nl.prefixes_of(link->ifindex, req.family, req.addr, context);
+  if (!prefixes) return prefixes.error();
+  if (std::find(prefixes->begin(), prefixes->end(), req.prefix) == prefixes->end())
+    return Error{EADDRNOTAVAIL, context + ": the address is gone (its lease expired?)", {}};
+  req.lifetime_s = s_->lease_s;
+  return s_->nl.replace_address(req, context);
 }
 
 Result<void> VipManager::remove(const Vip& vip) {

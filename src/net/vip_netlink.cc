@@ -96,6 +96,10 @@ Result<RtnlAddr> build_address(const AddressRequest& req, bool with_extras,
     if (auto r = nl_check(rtnl_addr_set_label(a.get(), req.label.c_str()), context); !r)
       return r.error();
   if (req.nodad) rtnl_addr_set_flags(a.get(), IFA_F_NODAD);
+  if (req.lifetime_s) {
+    rtnl_addr_set_valid_lifetime(a.get(), *req.lifetime_s);
+    rtnl_addr_set_preferred_lifetime(a.get(), *req.lifetime_s);
+  }
   return a;
 }
 
@@ -209,6 +213,12 @@ Result<void> RouteSocket::add_address(const AddressRequest& req, const std::stri
   if (!a) return a.error();
   // No NLM_F_REPLACE: an address already there answers EEXIST, untouched.
   return request(context, [&] { return rtnl_addr_add(sock_.get(), a->get(), NLM_F_CREATE); });
+}
+
+Result<void> RouteSocket::replace_address(const AddressRequest& req, const std::string& context) {
+  auto a = build_address(req, true, context);
+  if (!a) return a.error();
+  return request(context, [&] { return rtnl_addr_add(sock_.get(), a->get(), NLM_F_REPLACE); });
 }
 
 Result<void> RouteSocket::delete_address(const AddressRequest& req, const std::string& context) {

@@ -33,6 +33,7 @@ struct AddressRequest {
   std::string label;                 // IPv4 only, full ("eth0:vip"); empty for none
   std::optional<in_addr> broadcast;  // IPv4 only
   bool nodad = false;                // IPv6: usable at once, no duplicate detection
+  std::optional<uint32_t> lifetime_s;  // valid and preferred lifetime; unset: forever
 };
 
 // Every call is one synchronous request (or dump) that the kernel answers at
@@ -56,6 +57,9 @@ class RouteSocket {
                                        const std::string& context);
   // EEXIST when the address is already there; the caller decides.
   Result<void> add_address(const AddressRequest& req, const std::string& context);
+  // Sets the lifetime (and flags) of an address that is there (NLM_F_REPLACE
+  // without NLM_F_CREATE): ENOENT/EADDRNOTAVAIL when it is not.
+  Result<void> replace_address(const AddressRequest& req, const std::string& context);
   // EADDRNOTAVAIL (or ENODEV) when the address (with that prefix) is absent.
   Result<void> delete_address(const AddressRequest& req, const std::string& context);
 

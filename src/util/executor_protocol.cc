@@ -52,6 +52,10 @@ std::string encode_run_request(const RunRequest& r) {
   for (const auto& a : r.argv) m.append(a).push_back('\0');
   m.push_back('\0');
   for (const auto& e : r.env) m.append(e).push_back('\0');
+  if (!r.stdin_data.empty()) {
+    m.push_back('\0');
+    m.append(r.stdin_data);
+  }
   return m;
 }
 
@@ -76,6 +80,9 @@ std::optional<RunRequest> decode_run_request(std::string_view message) {
     rest.remove_prefix(nul + 1);
     if (!in_env && field.empty()) {
       in_env = true;
+    } else if (in_env && field.empty()) {
+      r.stdin_data = std::string(rest);  // everything after the second empty field
+      break;
     } else if (in_env) {
       if (field.find('=') == std::string_view::npos) return std::nullopt;
       r.env.emplace_back(field);

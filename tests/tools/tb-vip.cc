@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -24,7 +25,7 @@ constexpr int kExitBadArgs = 2;
 constexpr int kExitAbsent = 3;
 
 const char kUsage[] =
-    "Usage: tb-vip COMMAND [--count N] [--interval-ms MS] SPEC...\n"
+    "Usage: tb-vip COMMAND [--count N] [--interval-ms MS] [--lease-s S] SPEC...\n"
     "\n"
     "Test tool: VIPs through twinbeat's own net::VipManager. SPEC is the\n"
     "IPaddr2 argument, ip[/prefix[/interface[:label]][/broadcast]].\n"
@@ -34,12 +35,15 @@ const char kUsage[] =
     "                   over (COUNT packets INTERVAL apart, default 5 x 200 ms)\n"
     "  remove SPEC...   removes each (an absent one is no error)\n"
     "  status SPEC      exit 0 if configured on its interface, 3 if not\n"
+    "  renew SPEC...    extends the lease (--lease-s) of each; fails if absent\n"
+    "With --lease-s S, add gives each address a lifetime of S seconds.\n"
     "\n"
     "Exit status: 0 done; 1 failure; 2 bad arguments; 3 absent (status).\n";
 
 struct Args {
   std::string command;
   net::AnnounceConfig announce;
+  std::optional<Millis> lease;
   std::vector<std::string> specs;
 };
 
@@ -67,6 +71,8 @@ Result<Args> parse_args(int argc, char** argv) {
       a.announce.count = *n;
     else if (arg == "--interval-ms")
       a.announce.interval = Millis{*n};
+    else if (arg == "--lease-s")
+      a.lease = Millis{*n * 1000};
     else
       return Error{0, "unknown option '" + std::string(arg) + "'", {}};
   }
@@ -158,6 +164,15 @@ int status(VipManager& m, const Args& a) {
   return *here ? 0 : kExitAbsent;
 }
 
+int renew(VipManager& m, const Args& a) {
+  auto vips = resolve_all(m, a.specs);
+  if (!vips) return fail(vips.error());
+  for (const Vip& v : *vips)
+    if (auto r = m.renew(v); !r) return fail(r.error());
+  for (const Vip& v : *vips) std::printf("renewed %s\n", where(v).c_str());
+  return 0;
+}
+
 int resolve(VipManager& m, const Args& a) {
   auto vips = resolve_all(m, a.specs);
   if (!vips) return fail(vips.error());
@@ -179,7 +194,7 @@ int run(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (cmd != "add" && cmd != "remove" && cmd != "status" && cmd != "resolve") {
+  if (cmd != "add" && cmd != "remove" && cmd != "status" && cmd != "resolve" && cmd != "renew") {
     std::fprintf(stderr, "tb-vip: unknown command '%s'\n%s", argv[1], kUsage);
     return kExitBadArgs;
   }
@@ -187,7 +202,9 @@ int run(int argc, char** argv) {
   if (!args) return fail(args.error(), kExitBadArgs);
   auto m = VipManager::open(args->announce);
   if (!m) return fail(m.error());
+  m->set_lease(args->lease);
   if (cmd == "add") return add(*m, *args);
+  if (cmd == "renew") return renew(*m, *args);
   if (cmd == "remove") return remove(*m, *args);
   if (cmd == "status") return status(*m, *args);
   return resolve(*m, *args);

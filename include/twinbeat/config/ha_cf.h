@@ -83,6 +83,20 @@ struct HaCf {
   int arp_count = 5;
   Millis arp_interval{200};
 
+  // Fencing (twinbeat's own directives). The node holding no group waits
+  // fence_delay before shooting, so the holder wins a fence race; a failed
+  // shot is retried up to fence_attempts times. wait_for_all (default on
+  // when fencing is configured): a peer never seen since start is neither
+  // shot nor taken over from.
+  Millis fence_delay{5000};
+  int fence_attempts = 5;
+  std::optional<bool> wait_for_all;
+  // vip_lease: the lifetime of a held VIP, renewed while the daemon is
+  // healthy; `off` for permanent addresses. Unset: derived from deadtime
+  // (effective_vip_lease).
+  std::optional<Millis> vip_lease;
+  bool vip_lease_off = false;
+
   // Parsed and kept for later stages.
   std::vector<RawDirective> stonith;
   std::vector<RawDirective> stonith_host;
@@ -115,6 +129,12 @@ void validate_ha_cf_for_host(const HaCf& cf, const std::string& node_name,
 // when links of different kinds share an interface, and a numeric suffix
 // ("eth1/ucast#2") when even that repeats. One label per element of `links`.
 std::vector<std::string> link_labels(const std::vector<LinkSpec>& links);
+
+// The VIP lease in force: vip_lease if set, nothing if `off`, else
+// deadtime - 1.5 s in whole seconds, at least 2 s. Then a daemon that dies
+// loses its VIPs before (or, with deadtime under 3.5 s, soon after) its peer
+// may take them.
+std::optional<Millis> effective_vip_lease(const HaCf& cf);
 
 // The peer's name: the node that is not `self`. Valid after validation.
 std::string peer_of(const HaCf& cf, const std::string& self);

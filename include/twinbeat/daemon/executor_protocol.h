@@ -8,10 +8,13 @@
 //   "<id> persist <name> <content>"   replace state-dir/<name>, durably
 //       -> "<id> ok" | "<id> error <message>"
 //   "<id> run <timeout_ms>\n" then NUL-terminated fields: argv..., an empty
-//       field, then environment entries "KEY=VALUE"...
+//       field, environment entries "KEY=VALUE"..., and optionally another
+//       empty field followed by bytes for the program's stdin (the rest of
+//       the message; fence agents read their parameters there).
 //       Runs argv[0] (an absolute path) in a new process group, stdin from
-//       /dev/null, stdout and stderr captured (up to kMaxOutput bytes), every
-//       other fd closed. Past the timeout the whole process group is killed.
+//       those bytes or /dev/null, stdout and stderr captured (up to
+//       kMaxOutput bytes), every other fd closed. Past the timeout the whole
+//       process group is killed.
 //       -> "<id> exit <code> <ms>\n<output>"     it exited
 //       -> "<id> signal <signo> <ms>\n<output>"  it was killed by a signal
 //       -> "<id> timeout <ms>\n<output>"         we killed it at its deadline
@@ -41,6 +44,7 @@ struct RunRequest {
   int64_t timeout_ms = 0;
   std::vector<std::string> argv;
   std::vector<std::string> env;
+  std::string stdin_data;  // empty: /dev/null
 };
 
 struct RunResult {

@@ -64,9 +64,17 @@ class VipManager {
   // Fails if the interface does not exist or no connected route matches.
   Result<Vip> resolve(const VipSpec& spec);
 
+  // Every address added from now on carries this lifetime (the VIP lease),
+  // which renew() extends; nullopt (the default): permanent addresses.
+  void set_lease(std::optional<Millis> lease);
+
   // Adds the address (IPv6 without DAD delay) and schedules an announcement
-  // burst. Adding an address already present succeeds.
+  // burst. Adding an address already present succeeds (and gives it the
+  // lease, or makes it permanent).
   Result<void> add(const Vip& vip, Instant now);
+  // Extends the lease of an address that is there; fails (EADDRNOTAVAIL) if
+  // it is gone, and never brings it back.
+  Result<void> renew(const Vip& vip);
   // Removes the address and cancels its burst. Removing an absent address succeeds.
   Result<void> remove(const Vip& vip);
   // True if the address is configured on the VIP's interface.

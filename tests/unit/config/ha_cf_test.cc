@@ -347,6 +347,36 @@ TEST(HaCf, logfacility_names_map_to_syslog_values) {
   CHECK_FALSE(none.value.logfacility.has_value());
 }
 
+TEST(HaCf, fencing_directives_are_read) {
+  const Parsed<HaCf> p = parse_ha_cf(std::string("fence_delay 3s\nfence_attempts 2\n"
+                                                 "wait_for_all off\nvip_lease 9s\n") +
+                                         kTwoNodesAndALink,
+                                     "ha.cf");
+  STRCMP_EQUAL("", messages(p.diagnostics).c_str());
+  LONGS_EQUAL(3000, p.value.fence_delay.count());
+  LONGS_EQUAL(2, p.value.fence_attempts);
+  CHECK(p.value.wait_for_all == false);
+  LONGS_EQUAL(9000, effective_vip_lease(p.value)->count());
+  const Parsed<HaCf> bad = parse_ha_cf(
+      std::string("vip_lease 500ms\nfence_attempts 0\nwait_for_all maybe\n") + kTwoNodesAndALink,
+      "ha.cf");
+  STRCMP_EQUAL(
+      "ha.cf:1: vip_lease: '500ms' is shorter than 2s (the kernel counts in seconds)\n"
+      "ha.cf:2: fence_attempts: '0' is not a count (1..100)\n"
+      "ha.cf:3: wait_for_all: 'maybe' is not a boolean (on, off)",
+      messages(bad.diagnostics).c_str());
+}
+
+TEST(HaCf, vip_lease_is_derived_from_deadtime_unless_set_or_off) {
+  auto lease = [](const std::string& text) {
+    return effective_vip_lease(parse_ha_cf(text + kTwoNodesAndALink, "ha.cf").value);
+  };
+  LONGS_EQUAL(28000, lease("")->count());  // deadtime 30 s
+  LONGS_EQUAL(8000, lease("deadtime 10\n")->count());
+  LONGS_EQUAL(2000, lease("keepalive 25ms\ndeadtime 250ms\n")->count());
+  CHECK_FALSE(lease("vip_lease off\n").has_value());
+}
+
 TEST(HaCf, explicit_legacy_auto_failback_is_warned_as_working_like_on) {
   const Parsed<HaCf> parsed =
       parse_ha_cf(std::string("auto_failback legacy\n") + kTwoNodesAndALink, "ha.cf");

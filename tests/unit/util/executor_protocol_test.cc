@@ -26,6 +26,19 @@ TEST(ExecutorProtocol, run_request_round_trips_arguments_with_spaces_and_the_env
   CHECK(r.env == back->env);
 }
 
+TEST(ExecutorProtocol, stdin_bytes_travel_after_the_environment_as_they_are) {
+  RunRequest r;
+  r.id = 7;
+  r.timeout_ms = 5000;
+  r.argv = {"/usr/sbin/fence_xvm"};
+  r.env = {"PATH=/usr/bin"};
+  r.stdin_data = "action=off\nport=vm-lb2\n\0binary\n"s;
+  auto back = decode_run_request(encode_run_request(r));
+  CHECK(back.has_value());
+  CHECK(r.env == back->env);
+  CHECK(r.stdin_data == back->stdin_data);
+}
+
 TEST(ExecutorProtocol, malformed_run_requests_are_refused) {
   const std::string bad[] = {
       "x run 100\n/bin/true\0\0"s,        // id not a number
