@@ -1,10 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, and only the missing ones.
-#   tests/deps.sh build|test|bench|demo
+#   tests/deps.sh build|test|bench|demo|fence
 set -eu
 
-build="g++ make pkg-config libnl-3-dev libnl-route-3-dev libcap-ng-dev libinih-dev libssl-dev cpputest"
-test="$build clang libclang-rt-14-dev iproute2 nftables procps util-linux python3"
+build="g++ make pkg-config libnl-3-dev libnl-route-3-dev libcap-ng-dev libinih-dev libssl-dev cpputest libvirt-dev"
+# fence: the libvirt fence agent's library, and the fencing lab of
+# tests/e2e/lib_fence.sh (libvirtd with its LXC driver, fence_virtd, the
+# fence_xvm/fence_virt agents). Never libvirt-daemon-system: it pulls systemd.
+fence="pkg-config libvirt-dev libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients fence-virtd fence-virt"
+test="$build clang libclang-rt-14-dev iproute2 nftables procps util-linux python3 haproxy $fence"
 bench="$test keepalived"
 demo="$test"
 
@@ -13,7 +17,8 @@ case "${1:-build}" in
   test) want=$test ;;
   bench) want=$bench ;;
   demo) want=$demo ;;
-  *) echo "usage: $0 build|test|bench|demo" >&2; exit 2 ;;
+  fence) want=$fence ;;
+  *) echo "usage: $0 build|test|bench|demo|fence" >&2; exit 2 ;;
 esac
 
 missing=""

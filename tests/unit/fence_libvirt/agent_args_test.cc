@@ -74,12 +74,15 @@ TEST(AgentStdin, the_last_of_repeated_keys_wins) {
 }
 
 TEST(AgentStdin, every_action_name_is_read) {
-  const std::pair<const char*, Action> names[] = {
-      {"off", Action::off},         {"on", Action::on},
-      {"reboot", Action::reboot},   {"status", Action::status},
-      {"monitor", Action::monitor}, {"list", Action::list},
-      {"list-status", Action::list_status}, {"metadata", Action::metadata},
-      {"validate-all", Action::validate_all}};
+  const std::pair<const char*, Action> names[] = {{"off", Action::off},
+                                                  {"on", Action::on},
+                                                  {"reboot", Action::reboot},
+                                                  {"status", Action::status},
+                                                  {"monitor", Action::monitor},
+                                                  {"list", Action::list},
+                                                  {"list-status", Action::list_status},
+                                                  {"metadata", Action::metadata},
+                                                  {"validate-all", Action::validate_all}};
   for (const auto& [name, action] : names) {
     auto p = parse_stdin(std::string("action=") + name + "\nport=n\n");
     CHECK_TEXT(p.ok(), name);
@@ -97,12 +100,14 @@ TEST(AgentStdin, errors_and_warnings_name_the_line_and_the_value) {
       {"port=n\naction=of\n", bad_action},
       {"port=n\ngarbage\n", "stdin:2: expected key=value, got 'garbage'"},
       {"port=n\naction=\n", "stdin:2: action needs a value"},
-      {"port=n\ntimeout=0\n", "stdin:2: timeout: '0' is not a whole number of seconds from 1 to 3600"},
+      {"port=n\ntimeout=0\n",
+       "stdin:2: timeout: '0' is not a whole number of seconds from 1 to 3600"},
       {"port=n\ntimeout=2.5\n",
        "stdin:2: timeout: '2.5' is not a whole number of seconds from 1 to 3600"},
       {"port=n\ntimeout=3601\n",
        "stdin:2: timeout: '3601' is not a whole number of seconds from 1 to 3600"},
-      {"port=n\ndelay=-1\n", "stdin:2: delay: '-1' is not a whole number of seconds from 0 to 3600"},
+      {"port=n\ndelay=-1\n",
+       "stdin:2: delay: '-1' is not a whole number of seconds from 0 to 3600"},
       {"port=n\nnodename=alpha\nkey_file=/k\n",
        "stdin:2: warning: ignoring unknown key 'nodename'\n"
        "stdin:3: warning: ignoring unknown key 'key_file'"},
@@ -139,8 +144,8 @@ TEST(AgentStdin, every_error_is_reported_in_one_pass) {
 TEST_GROUP(AgentArgs){};
 
 TEST(AgentArgs, short_and_long_options_in_both_forms_are_read) {
-  auto p = args({"-o", "status", "-n", "dom1", "--uri", "lxc:///system", "--timeout=9",
-                 "--delay", "2"});
+  auto p =
+      args({"-o", "status", "-n", "dom1", "--uri", "lxc:///system", "--timeout=9", "--delay", "2"});
   STRCMP_EQUAL("", messages(p).c_str());
   CHECK(p.value.mode == Mode::run);
   CHECK(p.value.request.action == Action::status);
@@ -179,10 +184,10 @@ TEST(AgentArgs, errors_name_the_option_as_given) {
       {{"--bogus", "-n", "d"}, "unknown option '--bogus'"},
       {{"-n", "d", "stray"}, "unexpected argument 'stray'"},
       {{"-n", "d", "--timeout"}, "--timeout needs a value"},
-      {{"-n", "d", "--timeout=0"}, "--timeout: '0' is not a whole number of seconds from 1 to 3600"},
+      {{"-n", "d", "--timeout=0"},
+       "--timeout: '0' is not a whole number of seconds from 1 to 3600"},
       {{"-o", "status"}, "action 'status' needs port (or plug): the libvirt domain name"},
-      {{"-n", ""},
-       "-n needs a value\naction 'off' needs port (or plug): the libvirt domain name"},
+      {{"-n", ""}, "-n needs a value\naction 'off' needs port (or plug): the libvirt domain name"},
       {{"-o", "list"}, ""},
   };
   for (const auto& row : table) {
@@ -196,7 +201,8 @@ TEST_GROUP(AgentMetadata){};
 
 TEST(AgentMetadata, names_every_parameter_and_action_the_parser_reads) {
   const std::string xml = metadata_xml();
-  CHECK(xml.starts_with("<?xml version=\"1.0\" ?>\n<resource-agent name=\"fence_twinbeat_libvirt\""));
+  CHECK(
+      xml.starts_with("<?xml version=\"1.0\" ?>\n<resource-agent name=\"fence_twinbeat_libvirt\""));
   CHECK(xml.ends_with("</resource-agent>\n"));
   for (const char* p : {"action", "port", "plug", "uri", "hypervisor_uri", "timeout", "delay"})
     CHECK_TEXT(xml.find("<parameter name=\"" + std::string(p) + "\"") != std::string::npos, p);
