@@ -4,8 +4,12 @@
 # advert_int 0.1, unicast peers, one VIP), for BENCH_SECONDS (default 60).
 # A second twinbeat pair at keepalive 100 ms runs too: keepalived's rate,
 # for a like-for-like row (no target; the targets are at 25 ms).
-# Per node: CPU % of one core (utime + stime from /proc/PID/stat of every
-# process of the daemon, over the interval), peak RSS (VmHWM summed over
+# And, in two more namespaces, tb-floor: a loop that does nothing but send a
+# datagram every 25 ms and read the peer's, to show what the wakeups alone
+# cost on this machine.
+# Per node: CPU % of one core (time on CPU from /proc/PID/task/*/schedstat,
+# exact to the nanosecond, of every process of the daemon, over the
+# interval), peak RSS (VmHWM summed over
 # those processes), packets sent per second (eth0's tx_packets: each node's
 # namespace sends nothing but its daemon's packets and a few ARPs, and no
 # firewall rule adds to the cost being measured).
@@ -13,16 +17,23 @@ set -euo pipefail
 # shellcheck disable=SC2034 # the TB_* settings are read by lib.sh
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
-TB_NODES=(a b c d e f)
+TB_NODES=(a b c d e f g h)
 TB_NODE_HOST[c]=4
 TB_NODE_HOST[d]=5
 TB_NODE_HOST[e]=6
 TB_NODE_HOST[f]=7
+TB_NODE_HOST[g]=8
+TB_NODE_HOST[h]=9
 TB_NODE_NAME[e]=alpha
 TB_NODE_NAME[f]=beta
 tb_init tbbi
+# Each node on a core of its own, as on two machines: left free, the two
+# realtime daemons of one pair wake each other across the two cores of this
+# one machine and pay for migrations that separate machines never see
+# (measured here: a bare realtime send+read loop costs ~2.5 % instead of 0.5 %).
+for n in a c e g; do TB_CPU[$n]=0; done
+for n in b d f h; do TB_CPU[$n]=1; done
 SECONDS_IDLE=${BENCH_SECONDS:-60}
-CLK_TCK=$(getconf CLK_TCK)
 command -v keepalived >/dev/null || { echo "keepalived missing: tests/deps.sh bench installs it" >&2; exit 1; }
 
 tb_topology 1
@@ -69,7 +80,7 @@ KA
 
 start_keepalived() {
   local n=$1 d=$TB_WORK/$1
-  ip netns exec "$PFX-$n" keepalived -n -l -D -G -f "$d/keepalived.conf" -p "$d/keepalived.pid" \
+  ip netns exec "$PFX-$n" taskset -c "${TB_CPU[$n]}" keepalived -n -l -D -G -f "$d/keepalived.conf" -p "$d/keepalived.pid" \
     -r "$d/vrrp.pid" -c "$d/checkers.pid" -b "$d/bfd.pid" >"$d/keepalived.log" 2>&1 </dev/null &
   TB_PID[$n]=$!
 }
@@ -77,13 +88,15 @@ start_keepalived() {
 # sent_packets NODE: packets NODE's eth0 has sent so far.
 sent_packets() { tb_in "$1" cat /sys/class/net/eth0/statistics/tx_packets; }
 
-# cpu_ticks PID...: utime + stime of each (0 for one that is gone).
-cpu_ticks() {
-  local p total=0 stat f
+# cpu_ns PID...: nanoseconds on CPU of every thread of each (0 for one
+# that is gone). schedstat is exact; utime/stime are sampled per tick.
+cpu_ns() {
+  local p t total=0 ns
   for p in "$@"; do
-    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    read -ra f <<<"${stat##*) }"
-    total=$((total + f[11] + f[12]))  # fields 14 and 15: utime, stime
+    for t in /proc/"$p"/task/*/schedstat; do
+      read -r ns _ <"$t" 2>/dev/null || continue
+      total=$((total + ns))
+    done
   done
   echo "$total"
 }
@@ -113,21 +126,29 @@ done
 wait_until 5000 bash -c "ip -n $PFX-c addr show dev eth0 | grep -q 10.99.0.100" ||
   fail "keepalived on c did not take the VIP within 5 s: $(tail -5 "$TB_WORK/c/keepalived.log")"
 
+step "Start tb-floor on g and h (a bare send-and-read loop every 25 ms, realtime)"
+for n in g h; do
+  p=$([[ $n == g ]] && echo h || echo g)
+  ip netns exec "$PFX-$n" taskset -c "${TB_CPU[$n]}" chrt -r 1 "$TB_BIN/tb-floor" \
+    --peer "$(tb_addr "$p")" --every 25 </dev/null &
+  TB_PID[$n]=$!
+done
+
 step "Let everything settle for 2 s, then measure for $SECONDS_IDLE s"
 sleep 2
 declare -A pids ticks0 pkts0 at0 ticks1 pkts1 at1 kib
-for n in a b c d e f; do
-  pids[$n]=$(tb_node_pids "$n" | paste -sd' ')
+for n in a b c d e f g h; do
+  if [[ $n == [gh] ]]; then pids[$n]=${TB_PID[$n]}; else pids[$n]=$(tb_node_pids "$n" | paste -sd' '); fi
   at0[$n]=$(now_ms)
   # shellcheck disable=SC2086
-  ticks0[$n]=$(cpu_ticks ${pids[$n]})
+  ticks0[$n]=$(cpu_ns ${pids[$n]})
   pkts0[$n]=$(sent_packets "$n")
 done
 sleep "$SECONDS_IDLE"
-for n in a b c d e f; do
+for n in a b c d e f g h; do
   at1[$n]=$(now_ms)
   # shellcheck disable=SC2086
-  ticks1[$n]=$(cpu_ticks ${pids[$n]})
+  ticks1[$n]=$(cpu_ns ${pids[$n]})
   pkts1[$n]=$(sent_packets "$n")
   # shellcheck disable=SC2086
   kib[$n]=$(hwm_kib ${pids[$n]})
@@ -139,7 +160,7 @@ done
 for n in a b e f; do tb_expect_no_log "$n" "is dead"; done
 
 echo
-echo "Idle cost over $SECONDS_IDLE s. CPU: utime+stime of all the daemon's processes, % of one core;"
+echo "Idle cost over $SECONDS_IDLE s. CPU: time on CPU of all the daemon's processes (schedstat), % of one core;"
 echo "RSS: VmHWM summed over those processes; packets: sent by that node's eth0 per second."
 printf '%-42s %-7s %5s %7s %13s %10s   %-18s %s\n' daemon node procs "CPU %" "peak RSS MiB" "packets/s" target result
 verdict=0
@@ -147,7 +168,7 @@ verdict=0
 row() {
   local label=$1 n=$2 who=$3 target=$4 cpu_limit=${5:-} rss_limit=${6:-} ms cpu rss pps res="-"
   ms=$((at1[$n] - at0[$n]))
-  cpu=$(awk -v t=$((ticks1[$n] - ticks0[$n])) -v hz="$CLK_TCK" -v ms="$ms" 'BEGIN { printf "%.3f", t / hz / (ms / 1000) * 100 }')
+  cpu=$(awk -v t=$((ticks1[$n] - ticks0[$n])) -v ms="$ms" 'BEGIN { printf "%.3f", t / 1e6 / ms * 100 }')
   rss=$(awk -v k="${kib[$n]}" 'BEGIN { printf "%.1f", k / 1024 }')
   pps=$(awk -v p=$((pkts1[$n] - pkts0[$n])) -v ms="$ms" 'BEGIN { printf "%.1f", p / (ms / 1000) }')
   if [[ -n $cpu_limit ]]; then
@@ -167,6 +188,8 @@ row "twinbeat (keepalive 100 ms, rt on)" e alpha ""
 row "twinbeat (keepalive 100 ms, rt on)" f beta ""
 row "keepalived $kv (VRRPv3, advert 100 ms)" c master ""
 row "keepalived $kv (VRRPv3, advert 100 ms)" d backup ""
+row "tb-floor: bare send+read loop, 25 ms, rt" g one ""
+row "tb-floor: bare send+read loop, 25 ms, rt" h other ""
 cat <<'REF'
 
 Reference figures from the issue, measured elsewhere (NOT in this run):

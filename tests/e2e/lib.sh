@@ -212,9 +212,13 @@ tb_write_authkeys() {
 
 # tb_start_node NODE: starts twinbeatd in the foreground in NODE's namespace;
 # its pid is TB_PID[NODE] (ip netns exec execs, so it is twinbeatd's own).
+# TB_CPU[NODE], if set, pins it to that CPU (taskset execs too): the bench
+# gives each node a core of its own, as two machines would have.
+declare -A TB_CPU=()
 tb_start_node() {
-  local n=$1 d=$TB_WORK/$1
-  ip netns exec "$PFX-$n" "$TB_BIN/twinbeatd" -f -c "$d/conf" --node "${TB_NODE_NAME[$n]}" \
+  local n=$1 d=$TB_WORK/$1 pin=()
+  [[ -n ${TB_CPU[$n]:-} ]] && pin=(taskset -c "${TB_CPU[$n]}")
+  ip netns exec "$PFX-$n" "${pin[@]}" "$TB_BIN/twinbeatd" -f -c "$d/conf" --node "${TB_NODE_NAME[$n]}" \
     --state-dir "$d/state" --run-dir "$d/run" >>"$d/stderr" 2>&1 </dev/null &
   TB_PID[$n]=$!
 }
