@@ -48,6 +48,7 @@ GroupAd Ownership::advertised(size_t g) const {
   GroupAd ad;
   ad.offered = gr.offered;
   ad.found = gr.tentative && gr.state == Local::held;
+  ad.wanted = gr.wanted;
   switch (gr.state) {
     case Local::probing: ad.state = GroupState::probing; break;
     case Local::none: ad.state = GroupState::none; break;
@@ -78,6 +79,49 @@ Actions Ownership::on_peer_ad(const PeerAd& ad) {
   for (size_t g = 0; g < groups_.size() && g < peer_.groups.size(); ++g)
     if (peer_.groups[g] && peer_.groups[g]->state == GroupState::held) groups_[g].offered = false;
   return evaluate();
+}
+
+bool Ownership::selected(size_t g, Selection which) const {
+  const bool preferred = config_.groups[g].preferred_here;
+  return which == Selection::all || (which == Selection::local) == preferred;
+}
+
+std::optional<Error> Ownership::check_can_move() const {
+  if (mode_ != NodeMode::running) return Error{0, "this node is stopping", {}};
+  if (liveness_ != PeerLiveness::alive || peer_.mode != NodeMode::running)
+    return Error{0, std::string("the peer is ") + to_string(liveness_) +
+                        (liveness_ == PeerLiveness::alive ? " but stopping" : "") +
+                        ": nothing can be handed over",
+                 {}};
+  return std::nullopt;
+}
+
+Result<std::vector<size_t>> Ownership::standby(Selection which, Actions& out) {
+  if (auto e = check_can_move()) return *e;
+  std::vector<size_t> moving;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    if (!selected(g, which) || groups_[g].state != Local::held) continue;
+    moving.push_back(g);
+    groups_[g].offer_after_stop = true;
+    groups_[g].tentative = false;
+    begin_stop(g, GroupChange::Why::standby, out);
+  }
+  return moving;
+}
+
+Result<std::vector<size_t>> Ownership::takeover(Selection which, Actions& out) {
+  if (auto e = check_can_move()) return *e;
+  std::vector<size_t> moving;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    // `which` is said from here: local = ours by preference, wherever it runs.
+    const bool peer_holds = g < peer_.groups.size() && peer_.groups[g] &&
+                            peer_.groups[g]->state == GroupState::held;
+    if (!selected(g, which) || !peer_holds || groups_[g].state != Local::none) continue;
+    moving.push_back(g);
+    groups_[g].wanted = true;
+  }
+  if (!moving.empty()) out.push_back(Announce{});
+  return moving;
 }
 
 Actions Ownership::on_peer_liveness(PeerLiveness liveness) {
@@ -145,12 +189,13 @@ Ownership::Decision Ownership::decide(size_t g) const {
     case GroupState::none: break;
   }
   if (held) {
+    if (ad.wanted && peer_.mode == NodeMode::running) return {K::release, Why::standby};
     const bool failback = config_.auto_failback && !preferred && gr.needs_failback &&
                           peer_.mode == NodeMode::running && peer_stable() && !ad.offered;
     return failback ? Decision{K::release, Why::failback} : Decision{K::hold, ours};
   }
   if (peer_.mode != NodeMode::running) return {K::hold, Why::peer_left};
-  if (ad.offered && !gr.offered) return {K::hold, Why::peer_offered};
+  if (ad.offered && !gr.offered) return {K::hold, gr.wanted ? Why::standby : Why::peer_offered};
   if (preferred && !gr.offered) return {K::hold, Why::preferred};
   return {K::keep, Why::none};
 }
@@ -176,6 +221,7 @@ void Ownership::evaluate_group(size_t g, Actions& out) {
   // confirmed holders are not.
   if (d.why == GroupChange::Why::peer_holds && !gr.tentative)
     out.push_back(GroupChange{GroupChange::Kind::conflict, g, d.why});
+  if (d.why == GroupChange::Why::standby) gr.offer_after_stop = true;  // the peer asked for it
   begin_stop(g, d.why, out);
 }
 
@@ -229,6 +275,7 @@ void Ownership::step_start(size_t g, const OpDone& d, Actions& out) {
     if (++gr.next < n) return out.push_back(RunOp{g, gr.next, Op::start});
     gr.state = Local::held;
     gr.partial = false;
+    gr.wanted = false;
     out.push_back(GroupChange{GroupChange::Kind::acquired, g, gr.why});
     out.push_back(Announce{});
     return;
@@ -237,6 +284,7 @@ void Ownership::step_start(size_t g, const OpDone& d, Actions& out) {
   // resource may be half started, and those after it may run from before
   // (a group found partly running). Stopping a stopped resource succeeds.
   out.push_back(GroupChange{GroupChange::Kind::start_failed, g, gr.why, d.resource});
+  gr.wanted = false;
   gr.state = Local::stopping;
   gr.next = n - 1;
   gr.start_failed = true;
@@ -263,8 +311,9 @@ void Ownership::step_stop(size_t g, const OpDone& d, Actions& out) {
   gr.partial = false;
   gr.tentative = false;
   gr.needs_failback = false;
-  if (gr.start_failed) gr.offered = true;
+  if (gr.start_failed || gr.offer_after_stop) gr.offered = true;
   gr.start_failed = false;
+  gr.offer_after_stop = false;
   out.push_back(GroupChange{GroupChange::Kind::released, g, gr.why});
   out.push_back(Announce{});
 }

@@ -20,21 +20,6 @@ namespace {
 constexpr Millis kDropLogInterval{10'000};
 constexpr Millis kLateLogInterval{10'000};
 
-int64_t ms(Millis d) { return d.count(); }
-
-std::string target_of(const net::LinkEndpoint& ep) {
-  char buf[INET_ADDRSTRLEN] = "?";
-  switch (ep.kind) {
-    case config::LinkKind::ucast:
-      inet_ntop(AF_INET, &ep.peer, buf, sizeof buf);
-      return std::string(buf) + ":" + std::to_string(ep.port);
-    case config::LinkKind::mcast:
-      inet_ntop(AF_INET, &ep.group, buf, sizeof buf);
-      return std::string(buf) + ":" + std::to_string(ep.port);
-    case config::LinkKind::bcast: return "broadcast:" + std::to_string(ep.port);
-  }
-  return "?";
-}
 
 }  // namespace
 
@@ -140,7 +125,7 @@ Result<void> Daemon::open_all() {
     log(Level::info, "%s link %s started on port %u interface %s to %s",
         config::to_string(links_->endpoint(i).kind), links_->endpoint(i).label.c_str(),
         links_->endpoint(i).port, links_->endpoint(i).interface.c_str(),
-        target_of(links_->endpoint(i)).c_str());
+        net::target_text(links_->endpoint(i)).c_str());
 
   replay_.emplace(peer_gen->value_or(0), links_->size());
   const auto& cf = config_.ha_cf;
@@ -246,50 +231,6 @@ Result<void> Daemon::open_fencing() {
   return {};
 }
 
-void Daemon::arm_fence_timer() {
-  if (auto next = gate_->next_deadline())
-    fence_timer_->arm_at(*next);
-  else
-    fence_timer_->disarm();
-}
-
-void Daemon::apply_fence(const core::FenceActions& actions) {
-  const char* peer = config_.peer.c_str();
-  for (const core::FenceAction& a : actions) {
-    if (auto* shoot = std::get_if<core::Shoot>(&a)) {
-      if (shoot->attempt > 1) log(Level::warn, "STONITH of %s: attempt %d", peer, shoot->attempt);
-      fence_->shoot([this](bool ok) {
-        apply_fence(gate_->on_shot(ok, clock_.now()));
-        settle();
-      });
-    } else if (auto* c = std::get_if<core::Confirmed>(&a)) {
-      using How = core::Confirmed::How;
-      switch (c->how) {
-        case How::fenced: log(Level::info, "node %s is fenced: taking over.", peer); break;
-        case How::left: break;
-        case How::lease_expired:
-          log(Level::warn, "No STONITH device configured: %s's VIP lease has run out; taking over.",
-              peer);
-          break;
-        case How::unfenced:
-          log(Level::warn, "No STONITH device configured and no VIP lease: taking over; %s may "
-              "still hold its VIPs if it hangs.", peer);
-          break;
-        case How::forced: log(Level::warn, "takeover forced by the operator: %s is not fenced.", peer); break;
-      }
-      dispatch(ownership_->on_peer_liveness(c->how == How::left ? core::PeerLiveness::left
-                                                                : core::PeerLiveness::dead_confirmed));
-    } else if (auto* g = std::get_if<core::GaveUp>(&a)) {
-      log(Level::crit, "STONITH of %s failed %d times: not taking over its resources; fix the "
-          "fence device, then 'twinbeat takeover --force' if %s is known to be down",
-          peer, g->attempts, peer);
-    } else if (std::holds_alternative<core::Cancelled>(a)) {
-      log(Level::info, "node %s is back: fencing cancelled", peer);
-    }
-  }
-  arm_fence_timer();
-}
-
 std::vector<std::string> Daemon::script_env() const {
   return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
           "HA_DIR=" + options_.confdir,
@@ -308,151 +249,11 @@ void Daemon::arm_vip_timer() {
     vip_timer_->disarm();
 }
 
-void Daemon::dispatch(const core::Actions& actions) {
-  for (const core::Action& a : actions) {
-    if (auto* op = std::get_if<core::RunOp>(&a)) {
-      runner_->run(*op);
-    } else if (std::holds_alternative<core::Announce>(a)) {
-      announce_ = true;
-    } else if (auto* c = std::get_if<core::GroupChange>(&a)) {
-      log_change(*c);
-    } else if (std::holds_alternative<core::ShutdownComplete>(a)) {
-      finish_shutdown();
-    }
-  }
-}
-
-void Daemon::settle() {
-  for (int round = 0; round < 10000; ++round) {
-    std::deque<core::OpDone> done = runner_->take_done();
-    if (done.empty()) break;
-    for (const core::OpDone& d : done) dispatch(ownership_->on_op_done(d));
-  }
-  arm_vip_timer();
-  if (announce_) {
-    announce_ = false;
-    send_heartbeat();  // the peer learns of a change now, not a keepalive later
-  }
-}
-
-void Daemon::log_change(const core::GroupChange& c) {
-  using K = core::GroupChange::Kind;
-  using W = core::GroupChange::Why;
-  const auto& g = config_.haresources.groups[c.group];
-  const char* name = g.name.c_str();
-  const char* peer = config_.peer.c_str();
-  const char* resource =
-      c.resource < g.resources.size() ? g.resources[c.resource].text.c_str() : "?";
-  switch (c.kind) {
-    case K::adopted:
-      log(Level::info, "Resource group %s found running here; keeping it unless %s holds it", name,
-          peer);
-      break;
-    case K::acquiring:
-      if (c.why == W::peer_dead || c.why == W::peer_left || c.why == W::peer_offered)
-        log(Level::info, "Taking over resource group %s", name);
-      else
-        log(Level::info, "Acquiring resource group: %s %s", g.preferred_node.c_str(), name);
-      break;
-    case K::acquired: log(Level::info, "Resource group %s acquired.", name); break;
-    case K::releasing:
-      log(Level::info, "Releasing resource group: %s %s (%s)", g.preferred_node.c_str(), name,
-          c.why == W::shutdown    ? "shutdown"
-          : c.why == W::failback  ? "failback to its preferred node"
-          : c.why == W::peer_holds ? std::string("held by " + config_.peer).c_str()
-                                   : "released");
-      break;
-    case K::released: log(Level::info, "Resource group %s released.", name); break;
-    case K::start_failed:
-      log(Level::crit, "Giving up resources due to failure of %s (group %s); offering it to %s",
-          resource, name, peer);
-      break;
-    case K::stop_failed:
-      log(Level::crit,
-          "Resource STOP failure: %s of group %s may still run here; %s must not take it until "
-          "this node is fenced",
-          resource, name, peer);
-      break;
-    case K::conflict: log(Level::error, "Both machines own resource group %s!", name); break;
-  }
-}
-
-void Daemon::finish_shutdown() {
-  log(Level::info, "All HA resources relinquished.");
-  // Say goodbye more than once: the peer then takes over at once and without
-  // fencing, instead of after deadtime.
-  for (int i = 0; i < 3; ++i) send_heartbeat();
-  loop_->stop();
-}
-
-void Daemon::on_peer_message(const wire::Message& msg) {
-  // Only the newest packet speaks for the peer (the others are its copies
-  // on other links, or reordered).
-  if (peer_ad_seen_ && (msg.generation < peer_ad_generation_ ||
-                        (msg.generation == peer_ad_generation_ && msg.sequence <= peer_ad_sequence_)))
-    return;
-  peer_ad_seen_ = true;
-  peer_ad_generation_ = msg.generation;
-  peer_ad_sequence_ = msg.sequence;
-  if (msg.resources_digest != peer_digest_) {
-    peer_digest_ = msg.resources_digest;
-    if (peer_digest_ != resources_digest_)
-      log(Level::crit, "haresources differs between %s and %s: groups the two files do not share "
-          "are started by neither node; make the files identical", config_.node.c_str(),
-          config_.peer.c_str());
-    else
-      log(Level::info, "haresources is identical on %s and %s", config_.node.c_str(),
-          config_.peer.c_str());
-  }
-  core::PeerAd ad;
-  ad.mode = msg.mode;
-  for (size_t g = 0; g < group_ids_.size(); ++g) {
-    std::optional<core::GroupAd> found;
-    for (size_t i = 0; i < msg.group_count; ++i)
-      if (msg.groups[i].id == group_ids_[g])
-        found = core::GroupAd{msg.groups[i].state, msg.groups[i].offered, msg.groups[i].found};
-    ad.groups.push_back(found);
-  }
-  if (ad.mode == wire::NodeMode::left && peer_ad_.mode != wire::NodeMode::left)
-    log(Level::info, "Received shutdown notice from '%s'.", config_.peer.c_str());
-  bool asks_fence = false;
-  for (const auto& g : ad.groups) asks_fence = asks_fence || (g && g->state == wire::GroupState::failed);
-  peer_ad_ = ad;
-  dispatch(ownership_->on_peer_ad(ad));
-  if (asks_fence && gate_->state() == core::FenceState::idle && gate_->devices()) {
-    log(Level::crit, "node %s could not stop a resource group and asks to be fenced",
-        config_.peer.c_str());
-    apply_fence(gate_->on_peer_asks_fence());
-  }
-  settle();
-}
-
-void Daemon::on_peer_dead(const core::PeerDead& dead) {
-  const bool left = peer_ad_.mode == wire::NodeMode::left;
-  bool held = false;
-  for (const auto& g : peer_ad_.groups) held = held || (g && g->state != wire::GroupState::none);
-  bool we_hold = false;
-  for (size_t g = 0; g < ownership_->group_count(); ++g) we_hold = we_hold || ownership_->holds(g);
-  if (!left) {
-    dispatch(ownership_->on_peer_liveness(core::PeerLiveness::dead_unconfirmed));
-    if (held || dead.never_heard)
-      log(Level::info, "Resources being acquired from %s.", config_.peer.c_str());
-    if (dead.never_heard && gate_->state() == core::FenceState::idle &&
-        config_.ha_cf.wait_for_all.value_or(gate_->devices()))
-      log(Level::warn, "node %s was never seen since this node started: waiting for it "
-          "(wait_for_all); 'twinbeat takeover --force' starts this node alone",
-          config_.peer.c_str());
-  }
-  apply_fence(gate_->on_peer_dead(clock_.now(), left, we_hold, dead.never_heard,
-                                  membership_->last_heard()));
-  settle();
-}
-
 int Daemon::run() {
   log(Level::info, "twinbeat %s: node %s, peer %s, %zu link(s), keepalive %" PRId64
       " ms, deadtime %" PRId64 " ms, initdead %" PRId64 " ms",
       TWINBEAT_VERSION, config_.node.c_str(), config_.peer.c_str(), links_->size(),
-      ms(config_.ha_cf.keepalive), ms(config_.ha_cf.deadtime), ms(config_.ha_cf.initdead));
+      to_ms(config_.ha_cf.keepalive), to_ms(config_.ha_cf.deadtime), to_ms(config_.ha_cf.initdead));
   heartbeat_timer_->arm_every(config_.ha_cf.keepalive);
   next_send_ = clock_.now() + config_.ha_cf.keepalive;
   send_heartbeat();
@@ -482,7 +283,7 @@ void Daemon::send_heartbeat() {
   msg.group_count = group_ids_.size();
   for (size_t g = 0; g < group_ids_.size(); ++g) {
     const core::GroupAd ad = ownership_->advertised(g);
-    msg.groups[g] = wire::GroupReport{group_ids_[g], ad.state, ad.offered, ad.found};
+    msg.groups[g] = wire::GroupReport{group_ids_[g], ad.state, ad.offered, ad.found, ad.wanted};
   }
   uint8_t buf[wire::kMaxPacketSize];
   const size_t n = wire::encode(msg, *keyring_, buf);
@@ -502,7 +303,7 @@ void Daemon::on_heartbeat_timer() {
   const Millis late = now - next_send_;
   if ((fired > 1 || late > config_.ha_cf.keepalive / 2 + Millis{10}) && now >= next_late_log_) {
     log(Level::warn, "loop: heartbeat send was %" PRId64 " ms late (%" PRIu64
-        " keepalive periods elapsed)", ms(late), fired);
+        " keepalive periods elapsed)", to_ms(late), fired);
     next_late_log_ = now + kLateLogInterval;
   }
   next_send_ = now + config_.ha_cf.keepalive;
@@ -592,7 +393,7 @@ void Daemon::handle(const core::Events& events) {
           break;
         case core::PeerUp::Why::returned:
           log(Level::warn, "Cluster node %s returning after partition (silent for %" PRId64 " ms).",
-              peer, ms(*up->silent_for));
+              peer, to_ms(*up->silent_for));
           break;
         case core::PeerUp::Why::restarted:
           log(Level::info, "Heartbeat restart on node %s (generation %" PRIu64 ")", peer,
@@ -604,10 +405,10 @@ void Daemon::handle(const core::Events& events) {
         log(Level::info, "node %s: stopped after releasing its resources", peer);
       else if (dead->never_heard)
         log(Level::warn, "node %s: is dead (not heard from within initdead %" PRId64 " ms)", peer,
-            ms(dead->silent_for));
+            to_ms(dead->silent_for));
       else
         log(Level::warn, "node %s: is dead (no heartbeat for %" PRId64 " ms on %zu link(s))",
-            peer, ms(dead->silent_for), links_->size());
+            peer, to_ms(dead->silent_for), links_->size());
       on_peer_dead(*dead);
     } else if (auto* rs = std::get_if<core::PeerRestarted>(&e)) {
       log(Level::info, "Heartbeat restart on node %s (generation %" PRIu64 " -> %" PRIu64 ")",
@@ -616,14 +417,14 @@ void Daemon::handle(const core::Events& events) {
       log(Level::info, "Link %s:%s up.", peer, links_->endpoint(lu->link).label.c_str());
     } else if (auto* ld = std::get_if<core::LinkDead>(&e)) {
       log(Level::info, "Link %s:%s dead. (silent for %" PRId64 " ms)", peer,
-          links_->endpoint(ld->link).label.c_str(), ms(ld->silent_for));
+          links_->endpoint(ld->link).label.c_str(), to_ms(ld->silent_for));
     } else if (auto* late = std::get_if<core::LateHeartbeat>(&e)) {
       if (late->past_deadtime)
         log(Level::warn, "Late heartbeat: Node %s: interval %" PRId64 " ms (beyond deadtime %" PRId64
             " ms: this node's loop was late; %s kept alive)",
-            peer, ms(late->gap), ms(membership_->judged_deadtime()), peer);
+            peer, to_ms(late->gap), to_ms(membership_->judged_deadtime()), peer);
       else
-        log(Level::warn, "Late heartbeat: Node %s: interval %" PRId64 " ms", peer, ms(late->gap));
+        log(Level::warn, "Late heartbeat: Node %s: interval %" PRId64 " ms", peer, to_ms(late->gap));
     }
   }
 }
@@ -659,130 +460,6 @@ void Daemon::on_executor() {
       static_cast<int>(executor_->pid()));
   exit_code_ = 1;
   loop_->stop();
-}
-
-std::string Daemon::on_control(const std::string& request) {
-  const std::vector<std::string> words = config::split_words(request);
-  if (words.empty()) return "error: empty request";
-  if (words[0] == "status" && words.size() == 1) return render_text(status());
-  if (words[0] == "status" && words.size() == 2 && words[1] == "json")
-    return render_json(status());
-  if (words[0] == "ping" && words.size() == 1) return "ok";
-  if (words[0] == "takeover" && words.size() == 2 && words[1] == "force") {
-    const core::FenceActions a = gate_->force();
-    if (a.empty())
-      return "error: " + config_.peer + " is not silent (" + core::to_string(gate_->state()) +
-             "): nothing to force";
-    apply_fence(a);
-    settle();
-    return "ok: taking over from " + config_.peer + " without fencing it";
-  }
-  std::string shown;
-  for (char c : request.substr(0, 64))
-    shown += (c >= 0x20 && c < 0x7f) ? c : '?';  // never echo control bytes
-  return "error: unknown request '" + shown + "'";
-}
-
-Status Daemon::status() const {
-  const Instant now = clock_.now();
-  const auto& cf = config_.ha_cf;
-  const core::Membership& m = *membership_;
-  Status s;
-  s.version = TWINBEAT_VERSION;
-  s.node = config_.node;
-  s.node_status = m.peer_state() == core::PeerState::init ? "up" : "active";
-  s.generation = generation_;
-  s.uptime_ms = ms(now - started_);
-  s.keepalive_ms = ms(cf.keepalive);
-  s.warntime_ms = ms(cf.warntime);
-  s.deadtime_ms = ms(cf.deadtime);
-  s.initdead_ms = ms(cf.initdead);
-  s.peer = config_.peer;
-  s.peer_state = core::to_string(m.peer_state());
-  if (m.last_heard()) s.peer_last_heard_ms_ago = ms(now - *m.last_heard());
-  s.peer_generation = m.peer_generation();
-  s.peer_judged_deadtime_ms = ms(m.judged_deadtime());
-  s.late_heartbeats = m.late_count();
-  for (size_t i = 0; i < links_->size(); ++i) {
-    const net::LinkEndpoint& ep = links_->endpoint(i);
-    const core::LinkView& view = m.link(i);
-    const LinkStats& st = link_stats_[i];
-    LinkStatus l;
-    l.label = ep.label;
-    l.kind = config::to_string(ep.kind);
-    l.interface = ep.interface;
-    l.target = target_of(ep);
-    l.state = core::to_string(view.state);
-    l.interface_present = links_->ifindex(i) != 0;
-    if (view.last_heard) l.last_heard_ms_ago = ms(now - *view.last_heard);
-    l.packets_in = st.packets_in;
-    l.packets_out = links_->counters(i).packets_out;
-    l.send_errors = links_->counters(i).send_errors + links_->counters(i).no_interface;
-    l.late = view.late;
-    l.own = st.own;
-    for (size_t r = 0; r < st.drops.size(); ++r) {
-      if (st.drops[r] == 0) continue;
-      const auto reason = static_cast<wire::DropReason>(r);
-      switch (wire::classify(reason)) {
-        case wire::DropClass::bad: l.bad += st.drops[r]; break;
-        case wire::DropClass::auth: l.auth_failed += st.drops[r]; break;
-        case wire::DropClass::replay: l.replayed += st.drops[r]; break;
-      }
-      l.drops_by_reason += (l.drops_by_reason.empty() ? "" : " ") +
-                           std::string(wire::to_string(reason)) + "=" + std::to_string(st.drops[r]);
-    }
-    s.links.push_back(std::move(l));
-  }
-  s.stray_packets = links_->stray();
-  s.log_lines_dropped = log_dropped();
-  s.mode = wire::to_string(ownership_->mode());
-  s.peer_mode = peer_ad_seen_ ? wire::to_string(peer_ad_.mode) : "unknown";
-  s.peer_liveness = core::to_string(ownership_->peer_liveness());
-  s.haresources = !peer_ad_seen_ ? "unknown"
-                  : peer_digest_ == resources_digest_ ? "identical"
-                                                      : "DIFFERENT";
-  for (size_t g = 0; g < config_.haresources.groups.size(); ++g) {
-    const auto& spec = config_.haresources.groups[g];
-    GroupStatus gs;
-    gs.name = spec.name;
-    gs.preferred = spec.preferred_node;
-    const core::GroupAd ad = ownership_->advertised(g);
-    gs.here = wire::to_string(ad.state);
-    gs.offered = ad.offered;
-    gs.peer = g < peer_ad_.groups.size() && peer_ad_.groups[g]
-                  ? wire::to_string(peer_ad_.groups[g]->state)
-                  : "unknown";
-    for (size_t r = 0; r < spec.resources.size(); ++r) {
-      const OpRecord& rec = runner_->record(g, r);
-      ResourceStatus rs;
-      rs.name = spec.resources[r].text;
-      rs.kind = resources::to_string(runner_->agents()[g][r].kind);
-      if (rec.started != Instant{}) {
-        rs.last_op = core::to_string(rec.op);
-        rs.result = rec.done ? rec.result : "in progress";
-        rs.ok = !rec.done || rec.ok;
-        rs.duration_ms = ms(rec.done ? rec.duration : now - rec.started);
-        rs.ago_ms = ms(now - rec.started);
-      }
-      gs.resources.push_back(std::move(rs));
-    }
-    s.groups.push_back(std::move(gs));
-  }
-  s.fencing = core::to_string(gate_->state());
-  s.fence_attempts = gate_->attempts();
-  const ShotRecord& shot = fence_->last_shot();
-  if (shot.done)
-    s.last_shot = std::string(shot.ok ? "ok" : "FAILED") + " in " + std::to_string(ms(shot.duration)) +
-                  " ms, " + std::to_string(ms(now - shot.started) / 1000) + " s ago: " + shot.detail;
-  else if (fence_->shooting())
-    s.last_shot = "in progress for " + std::to_string(ms(now - shot.started)) + " ms";
-  for (size_t i = 0; i < fence_->devices().size(); ++i) {
-    const auto& d = fence_->devices()[i];
-    const DeviceHealth& h = fence_->health()[i];
-    s.fence_devices.push_back({d.type, d.target, d.port, h.checked ? h.detail : "unchecked"});
-  }
-  if (lease_) s.vip_lease_ms = ms(*lease_);
-  return s;
 }
 
 }  // namespace twinbeat::daemon

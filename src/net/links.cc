@@ -81,6 +81,15 @@ std::vector<LinkEndpoint> resolve_links(const std::vector<config::LinkSpec>& spe
   return out;
 }
 
+std::string target_text(const LinkEndpoint& ep) {
+  switch (ep.kind) {
+    case config::LinkKind::ucast: return addr_text(ep.peer, ep.port);
+    case config::LinkKind::mcast: return addr_text(ep.group, ep.port);
+    case config::LinkKind::bcast: return "broadcast:" + std::to_string(ep.port);
+  }
+  return "?";
+}
+
 Result<std::vector<in_addr>> local_ipv4_addresses() {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) < 0) return errno_error("getifaddrs");

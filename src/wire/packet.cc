@@ -251,7 +251,7 @@ void put_body(uint8_t* p, const Message& msg) {
     const GroupReport& g = msg.groups[i];
     put_be(p, 8, g.id);
     p[8] = static_cast<uint8_t>(g.state);
-    p[9] = static_cast<uint8_t>((g.offered ? 1 : 0) | (g.found ? 2 : 0));
+    p[9] = static_cast<uint8_t>((g.offered ? 1 : 0) | (g.found ? 2 : 0) | (g.wanted ? 4 : 0));
     p += kGroupEntrySize;
   }
 }
@@ -261,8 +261,8 @@ bool parse_groups(const uint8_t* v, size_t len, Message& msg) {
   msg.group_count = len / kGroupEntrySize;
   for (size_t i = 0; i < msg.group_count; ++i, v += kGroupEntrySize) {
     if (!valid_group_state(v[8])) return false;
-    msg.groups[i] =
-        GroupReport{get_be(v, 8), static_cast<GroupState>(v[8]), (v[9] & 1) != 0, (v[9] & 2) != 0};
+    msg.groups[i] = GroupReport{get_be(v, 8), static_cast<GroupState>(v[8]), (v[9] & 1) != 0,
+                                (v[9] & 2) != 0, (v[9] & 4) != 0};
   }
   return true;
 }

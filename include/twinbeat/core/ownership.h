@@ -37,6 +37,7 @@
 #include <variant>
 #include <vector>
 
+#include "twinbeat/result.h"
 #include "twinbeat/time.h"
 #include "twinbeat/wire/packet.h"
 
@@ -48,8 +49,16 @@ using wire::NodeMode;
 
 struct GroupAd {
   GroupState state = GroupState::none;
-  bool offered = false;  // its start failed there: the other node may take it
+  bool offered = false;  // its start failed there, or it stood by: the other node may take it
   bool found = false;    // held: found running at its start-up, not confirmed yet
+  bool wanted = false;   // that node asks the other to hand it over (takeover)
+};
+
+// Heartbeat's standby/takeover selections, seen from the node that asks.
+enum class Selection {
+  all,      // every group
+  local,    // groups whose preferred node is this one
+  foreign,  // groups whose preferred node is the peer (Heartbeat's failback too)
 };
 
 // How this node knows its peer.
@@ -107,6 +116,7 @@ struct GroupChange {
     peer_left,     // the peer is stopping or stopped gracefully
     peer_offered,  // the peer could not start it
     failback,      // back to its preferred node (auto_failback on)
+    standby,       // an operator's standby here, or takeover on the peer
     peer_holds,    // the peer runs it
     shutdown,      // this node is stopping
     none,
@@ -137,6 +147,15 @@ class Ownership {
   // Graceful stop: release every group, then ShutdownComplete.
   Actions shutdown();
 
+  // hb_standby: hands the selected groups this node holds to the peer (stop
+  // here, then offer). Returns the groups that will move; fails when the
+  // peer is not alive and running, or a selected group is moving already.
+  Result<std::vector<size_t>> standby(Selection which, Actions& out);
+  // hb_takeover: asks the peer to hand over the selected groups it holds
+  // (they are marked wanted in our advertisement until they run here or
+  // fail to start). Same failures as standby.
+  Result<std::vector<size_t>> takeover(Selection which, Actions& out);
+
   // What we advertise.
   NodeMode mode() const { return mode_; }
   std::vector<GroupAd> advertised() const;
@@ -160,6 +179,8 @@ class Ownership {
     bool offered = false;     // our start failed: the peer may take it
     bool needs_failback = false;
     bool tentative = false;   // adopted at start-up; yields if the peer holds it
+    bool offer_after_stop = false;  // standing by: offer it once released
+    bool wanted = false;      // takeover asked: the peer should hand it over
     bool stop_retried = false;
     bool start_failed = false;  // stopping because a start failed
     GroupChange::Why why = GroupChange::Why::none;
@@ -175,6 +196,8 @@ class Ownership {
   void evaluate_group(size_t g, Actions& out);
   Decision decide(size_t g) const;
   bool peer_stable() const;
+  bool selected(size_t g, Selection which) const;
+  std::optional<Error> check_can_move() const;
   void begin_start(size_t g, GroupChange::Why why, Actions& out);
   void begin_stop(size_t g, GroupChange::Why why, Actions& out);
   void step_start(size_t g, const OpDone& d, Actions& out);

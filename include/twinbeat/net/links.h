@@ -49,6 +49,9 @@ std::vector<LinkEndpoint> resolve_links(const std::vector<config::LinkSpec>& spe
                                         const std::vector<in_addr>& own_addresses,
                                         std::vector<std::string>* skipped);
 
+// Where a link sends: "10.0.0.2:694", "239.192.0.42:694", "broadcast:694".
+std::string target_text(const LinkEndpoint& ep);
+
 // The IPv4 addresses configured on this host (getifaddrs).
 Result<std::vector<in_addr>> local_ipv4_addresses();
 

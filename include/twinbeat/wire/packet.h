@@ -26,8 +26,8 @@
 //   5 digest  u64: digest of the sender's haresources (absent: 0, none)
 //   6 groups  per group 10 bytes: u64 group id (group_id() of its name),
 //             u8 GroupState, u8 flags (bit 0: offered; bit 1: found
-//             running at the sender's start-up, not yet confirmed); at most
-//             kMaxGroups
+//             running at the sender's start-up, not yet confirmed; bit 2:
+//             wanted, the sender asks for it); at most kMaxGroups
 //
 // Receiving, in this order: length >= header + MAC of the smallest method,
 // magic, version, the key id names a key we hold with the same method, the
@@ -99,6 +99,7 @@ struct GroupReport {
   GroupState state = GroupState::none;
   bool offered = false;  // its start failed there: the other node may take it
   bool found = false;    // held since start-up, not yet confirmed against the peer
+  bool wanted = false;   // the sender asks the receiver to hand it over
 };
 
 // A stable 64-bit id for a group name (FNV-1a), the same on both nodes.

@@ -338,6 +338,75 @@ TEST(Ownership, reply_for_an_operation_not_in_flight_is_ignored) {
   CHECK(o.advertised(0).state == GroupState::starting);
 }
 
+TEST(Ownership, standby_stops_the_selected_groups_and_offers_them) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  (void)o.on_peer_ad(peer_with(GroupState::probing, GroupState::probing));  // back, not stable
+
+  Actions a;
+  auto moving = o.standby(Selection::local, a);
+  CHECK(moving.ok());
+  LONGS_EQUAL(1, moving->size());
+  LONGS_EQUAL(0, moving->at(0));
+  CHECK(has_change(a, Kind::releasing, 0, Why::standby));
+  (void)run_all(o, a);
+  CHECK(o.advertised(0).state == GroupState::none);
+  CHECK(o.advertised(0).offered);
+  // Once the peer runs it, it is not taken back here.
+  for (int i = 0; i < 2; ++i)
+    for (const RunOp& r : runs(o.on_peer_ad(peer_with(GroupState::held, GroupState::held))))
+      CHECK(r.group != 0);
+  CHECK_FALSE(o.advertised(0).offered);
+  CHECK(o.advertised(0).state == GroupState::none);
+}
+
+TEST(Ownership, standby_and_takeover_need_a_live_running_peer) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  Actions a;
+  CHECK_FALSE(o.standby(Selection::all, a).ok());
+  CHECK_FALSE(o.takeover(Selection::all, a).ok());
+  (void)o.on_peer_ad(peer_with(GroupState::none, GroupState::none, NodeMode::leaving));
+  CHECK_FALSE(o.standby(Selection::all, a).ok());
+}
+
+TEST(Ownership, takeover_asks_the_peer_for_its_groups_and_takes_them_when_offered) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)o.on_peer_ad(peer_with(GroupState::held, GroupState::held));
+  Actions a;
+  auto moving = o.takeover(Selection::foreign, a);
+  CHECK(moving.ok());
+  LONGS_EQUAL(1, moving->size());
+  LONGS_EQUAL(1, moving->at(0));
+  CHECK(o.advertised(1).wanted);
+  CHECK_FALSE(o.advertised(0).wanted);
+  PeerAd released = peer_with(GroupState::held, GroupState::none);
+  released.groups[1]->offered = true;
+  Actions b = o.on_peer_ad(released);
+  CHECK(has_change(b, Kind::acquiring, 1, Why::standby));
+  (void)run_all(o, b);
+  CHECK_FALSE(o.advertised(1).wanted);
+  CHECK(o.advertised(1).state == GroupState::held);
+}
+
+TEST(Ownership, holder_hands_over_a_group_the_peer_wants) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  PeerAd wants = peer_with(GroupState::none, GroupState::held);
+  wants.groups[0]->wanted = true;
+  Actions a = o.on_peer_ad(wants);
+  CHECK(has_change(a, Kind::releasing, 0, Why::standby));
+  (void)run_all(o, a);
+  CHECK(o.advertised(0).offered);
+}
+
 // ---------------------------------------------------------------------------
 // Two simulated nodes. Resources have a physical state per node; operations
 // complete after random delays and sometimes fail; advertisements are lost or
@@ -478,7 +547,15 @@ struct Sim {
           note(n, "exits after leaving");
         }
         break;
-      case 11: break;
+      case 11:  // an operator moves groups
+        if (node[n].up && rng() % 4 == 0) {
+          Actions a;
+          const Selection which = static_cast<Selection>(rng() % 3);
+          auto r = rng() % 2 ? node[n].own->standby(which, a) : node[n].own->takeover(which, a);
+          apply(n, a);
+          note(n, r ? "moves groups" : "cannot move groups");
+        }
+        break;
     }
   }
 

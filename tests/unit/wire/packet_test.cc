@@ -53,7 +53,7 @@ Message heartbeat() {
   m.resources_digest = 0x1122334455667788;
   m.group_count = 2;
   m.groups[0] = GroupReport{0xa1a2a3a4a5a6a7a8, GroupState::held, false};
-  m.groups[1] = GroupReport{0xb1b2b3b4b5b6b7b8, GroupState::held, true, true};
+  m.groups[1] = GroupReport{0xb1b2b3b4b5b6b7b8, GroupState::held, true, true, true};
   return m;
 }
 
@@ -107,7 +107,7 @@ Bytes group_entry(uint8_t first, uint8_t state, uint8_t flags) {
   e.push_back(flags);
   return e;
 }
-Bytes groups_tlv() { return tlv(6, concat({group_entry(0xa1, 3, 0), group_entry(0xb1, 3, 3)})); }
+Bytes groups_tlv() { return tlv(6, concat({group_entry(0xa1, 3, 0), group_entry(0xb1, 3, 7)})); }
 Bytes good_body() {
   return concat({sender_tlv("node-1.example_a"), timers_tlv(), status_tlv(), mode_tlv(),
                  digest_tlv(), groups_tlv()});
@@ -159,6 +159,7 @@ void check_same(const Message& want, const Message& got) {
     STRCMP_EQUAL(to_string(want.groups[i].state), to_string(got.groups[i].state));
     CHECK_EQUAL(want.groups[i].offered, got.groups[i].offered);
     CHECK_EQUAL(want.groups[i].found, got.groups[i].found);
+    CHECK_EQUAL(want.groups[i].wanted, got.groups[i].wanted);
   }
 }
 
