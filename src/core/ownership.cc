@@ -207,9 +207,30 @@ Actions Ownership::evaluate() {
   return out;
 }
 
+// Held here and there: remember it; when the peer lets go while it still
+// runs here, announce its addresses again.
+void Ownership::track_contest(size_t g, Actions& out) {
+  Group& gr = groups_[g];
+  if (gr.state != Local::held) {
+    gr.contested = false;
+    return;
+  }
+  const std::optional<GroupAd>* ad = g < peer_.groups.size() ? &peer_.groups[g] : nullptr;
+  const bool alive = liveness_ == PeerLiveness::alive;
+  const GroupState peer = alive && ad && *ad ? (**ad).state : GroupState::none;
+  if (alive && (peer == GroupState::starting || peer == GroupState::held)) {
+    gr.contested = true;
+  } else if (gr.contested && peer == GroupState::none &&
+             liveness_ != PeerLiveness::unknown && liveness_ != PeerLiveness::dead_unconfirmed) {
+    gr.contested = false;
+    out.push_back(Reannounce{g});
+  }
+}
+
 void Ownership::evaluate_group(size_t g, Actions& out) {
   using K = Decision::Kind;
   Group& gr = groups_[g];
+  track_contest(g, out);
   if (busy(g) || gr.state == Local::failed) return;
   const Decision d = decide(g);
   const bool held = gr.state == Local::held;

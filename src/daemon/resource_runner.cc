@@ -53,6 +53,16 @@ void ResourceRunner::renew_leases() {
     }
 }
 
+void ResourceRunner::reannounce(size_t group) {
+  for (const auto& vip : added_.at(group)) {
+    if (!vip) continue;
+    if (auto r = vips_.announce(*vip, clock_.now()); !r)
+      log(Level::warn, "%s: %s", vip->spec.text.c_str(), r.error().message.c_str());
+    else
+      log(Level::info, "%s: announced again (the peer held it too)", vip->spec.text.c_str());
+  }
+}
+
 std::deque<core::OpDone> ResourceRunner::take_done() { return std::exchange(done_, {}); }
 
 void ResourceRunner::run(const core::RunOp& op) {

@@ -50,6 +50,8 @@ class ResourceRunner {
   // whose lease ran out stays gone (the peer may hold it by now); it is
   // logged and forgotten.
   void renew_leases();
+  // Announces again every VIP of `group` that this node has added.
+  void reannounce(size_t group);
 
   const resources::GroupAgents& agents() const { return agents_; }
   const OpRecord& record(size_t group, size_t resource) const { return records_[group][resource]; }

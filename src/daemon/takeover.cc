@@ -63,6 +63,8 @@ void Daemon::dispatch(const core::Actions& actions) {
       log_change(*c);
     } else if (std::holds_alternative<core::ShutdownComplete>(a)) {
       finish_shutdown();
+    } else if (auto* r = std::get_if<core::Reannounce>(&a)) {
+      runner_->reannounce(r->group);
     }
   }
 }

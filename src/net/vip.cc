@@ -137,6 +137,17 @@ Result<void> VipManager::add(const Vip& vip, Instant now) {
   return {};
 }
 
+Result<void> VipManager::announce(const Vip& vip, Instant now) {
+  auto link = s_->nl.link(0, vip.interface, "announce " + describe(vip));
+  if (!link) return link.error();
+  if (link->mac) {
+    s_->schedule.start(Announcement{vip.spec.family, vip.spec.addr, link->ifindex, *link->mac},
+                       now);
+    on_timer(now);
+  }
+  return {};
+}
+
 Result<void> VipManager::renew(const Vip& vip) {
   if (!s_->lease_s) return {};
   const std::string context = "renew the lease of " + describe(vip);

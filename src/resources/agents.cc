@@ -21,12 +21,13 @@ void resolve_one(const config::ResourceSpec& r, const Lookup& lookup, Agent& a,
   a.where = r.where;
   if (builtin_vip(r.agent)) {
     a.kind = AgentKind::vip;
-    if (r.args.size() != 1) {
-      sink.error(r.where.line, r.agent + " takes one argument (ip/prefix/iface), got " +
-                                   std::to_string(r.args.size()));
-      return;
-    }
-    auto spec = net::parse_vip(r.args[0]);
+    // One argument, whatever '::' it holds: a compressed IPv6 address
+    // (IPaddr2::2001:db8::10/64) would otherwise split into several.
+    std::string arg;
+    for (size_t i = 0; i < r.args.size(); ++i) arg += (i ? "::" : "") + r.args[i];
+    a.args = {arg};
+    if (arg.empty()) return sink.error(r.where.line, r.agent + " needs ip[/prefix[/iface]]");
+    auto spec = net::parse_vip(arg);
     if (!spec) return sink.error(r.where.line, r.agent + ": " + spec.error().message);
     a.vip = *spec;
     return;

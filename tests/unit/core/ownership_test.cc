@@ -286,6 +286,22 @@ TEST(Ownership, both_holding_after_a_partition_leaves_it_to_the_preferred_node) 
   CHECK_FALSE(has_change(a, Kind::releasing, 0, Why::peer_holds));
 }
 
+TEST(Ownership, keeper_announces_again_once_the_peer_lets_go_after_a_partition) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  auto reannounced = [](const Actions& a, size_t g) {
+    for (const auto& x : a)
+      if (auto* r = std::get_if<Reannounce>(&x); r && r->group == g) return true;
+    return false;
+  };
+  CHECK_FALSE(reannounced(o.on_peer_ad(peer_with(GroupState::held, GroupState::held)), 0));
+  CHECK_FALSE(reannounced(o.on_peer_ad(peer_with(GroupState::stopping, GroupState::held)), 0));
+  CHECK(reannounced(o.on_peer_ad(peer_with(GroupState::none, GroupState::held)), 0));
+  CHECK_FALSE(reannounced(o.on_peer_ad(peer_with(GroupState::none, GroupState::held)), 0));
+}
+
 TEST(Ownership, shutdown_releases_every_group_then_completes) {
   Ownership o(two_groups());
   (void)o.start();
