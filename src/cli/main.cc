@@ -5,11 +5,13 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "commands.h"
 #include "control_client.h"
 #include "twinbeat/args.h"
 #include "twinbeat/companion.h"
@@ -22,9 +24,9 @@ using namespace twinbeat;
 
 namespace {
 
-constexpr int kExitBadArgs = 2;
-constexpr int kExitNotRunning = 3;
-constexpr int kExitPermission = 4;
+using cli::kExitBadArgs;
+using cli::kExitNotRunning;
+using cli::kExitPermission;
 constexpr int kExitNotConfigured = 6;
 
 const char kUsage[] =
@@ -37,6 +39,17 @@ const char kUsage[] =
     "                  each link and its counters, each resource group and who\n"
     "                  holds it (exit 3 if twinbeatd is not running, 4 if this\n"
     "                  user may not use the control socket)\n"
+    "  standby [all|local|foreign|failback] [--timeout S]\n"
+    "                  hand groups held here to the peer (Heartbeat's hb_standby:\n"
+    "                  local = groups this node prefers, foreign/failback = the\n"
+    "                  peer's); waits until they run there, prints each and how\n"
+    "                  long it took; exit 1 if one did not move (default all, 120 s)\n"
+    "  takeover [all|local|foreign|failback] [--timeout S]\n"
+    "                  ask the peer for groups it holds (hb_takeover); waits too\n"
+    "  takeover --force\n"
+    "                  take the groups of a silent peer that was never seen\n"
+    "                  (wait_for_all) or could not be fenced: only when you know\n"
+    "                  it is down\n"
     "  resource IPaddr|IPaddr2 SPEC start|stop|status\n"
     "                  the built-in VIP agent, by hand: SPEC is\n"
     "                  ip[/prefix[/iface[:label]][/broadcast]]; status exits 0\n"
@@ -199,7 +212,21 @@ std::string host_name() {
   return u.nodename;
 }
 
+// Heartbeat's commands as links to this binary: hb_standby and hb_takeover
+// take the same arguments as standby/takeover; cl_status its own.
+int compat(const std::string& name, int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* run_dir = std::getenv("TWINBEAT_RUN_DIR");  // as scripts get it from the daemon
+  const std::string socket = std::string(run_dir ? run_dir : "/run/twinbeat") + "/control";
+  if (name == "cl_status") return cli::cl_status(socket, args);
+  return cli::move_command(socket, name == "hb_standby" ? "standby" : "takeover", args);
+}
+
 int run(int argc, char** argv) {
+  const std::string self = argv[0];
+  const std::string name = self.substr(self.rfind('/') + 1);
+  if (name == "hb_standby" || name == "hb_takeover" || name == "cl_status")
+    return compat(name, argc, argv);
   Options o;
   if (int rc = parse_args(argc, argv, o); rc >= 0) return rc;
   if (o.node.empty()) o.node = host_name();
@@ -207,6 +234,9 @@ int run(int argc, char** argv) {
   if (cmd == "check") return check(o);
   if (cmd == "status") return status(o);
   if (cmd == "resource") return resource(o);
+  if (cmd == "standby" || cmd == "takeover")
+    return cli::move_command(o.run_dir + "/control", cmd,
+                             std::vector<std::string>(o.command.begin() + 1, o.command.end()));
   std::fprintf(stderr, "twinbeat: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return kExitBadArgs;
 }

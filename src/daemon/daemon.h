@@ -84,6 +84,9 @@ class Daemon {
   void on_signal();
   void on_executor();
   std::string on_control(const std::string& request);
+  std::string groups_view() const;
+  std::string clstatus_view() const;
+  std::string move_groups(const std::string& verb, const std::string& which);
   Status status() const;
   std::string peer_generation_file() const;
 

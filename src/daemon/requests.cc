@@ -1,12 +1,87 @@
-// What the control socket answers: status (text, JSON), forced takeover.
+// What the control socket answers: status (text, JSON), the tab-separated
+// views the CLI polls (groups, clstatus), standby and takeover.
 #include "daemon.h"
 
 #include <cinttypes>
+#include <optional>
+#include <utility>
 
 #include "twinbeat/config/tokens.h"
 #include "twinbeat/log.h"
 
 namespace twinbeat::daemon {
+
+namespace {
+
+// Heartbeat's words for what to move: failback is foreign (hb_takeover used
+// to treat it as all).
+std::optional<core::Selection> selection(const std::string& word) {
+  if (word == "all") return core::Selection::all;
+  if (word == "local") return core::Selection::local;
+  if (word == "foreign" || word == "failback") return core::Selection::foreign;
+  return std::nullopt;
+}
+
+}  // namespace
+
+// "groups": one line per group, tab-separated: name, state here, state on
+// the peer (or unknown), offered here (0/1), wanted here (0/1).
+std::string Daemon::groups_view() const {
+  std::string out;
+  for (size_t g = 0; g < config_.haresources.groups.size(); ++g) {
+    const core::GroupAd ad = ownership_->advertised(g);
+    const auto& peer = g < peer_ad_.groups.size() ? peer_ad_.groups[g] : std::nullopt;
+    out += config_.haresources.groups[g].name + "\t" + wire::to_string(ad.state) + "\t" +
+           (peer ? wire::to_string(peer->state) : "unknown") + "\t" +
+           (peer && peer->offered ? "1" : "0") + "\t" + (ad.wanted ? "1" : "0") + "\n";
+  }
+  return out;
+}
+
+// "clstatus": what cl_status prints, as "key\tvalue..." lines.
+std::string Daemon::clstatus_view() const {
+  const core::Membership& m = *membership_;
+  std::string out = "node\t" + config_.node + "\tactive\n";
+  const char* peer = m.peer_state() == core::PeerState::init   ? "init"
+                     : m.peer_state() == core::PeerState::dead ? "dead"
+                                                               : "active";
+  out += "node\t" + config_.peer + "\t" + peer + "\n";
+  for (size_t i = 0; i < links_->size(); ++i)
+    out += "link\t" + config_.peer + "\t" + links_->endpoint(i).label + "\t" +
+           (m.link(i).state == core::LinkState::up ? "up" : "dead") + "\n";
+  bool local = false, foreign = false, moving = false;
+  for (size_t g = 0; g < ownership_->group_count(); ++g) {
+    moving = moving || ownership_->busy(g);
+    if (!ownership_->holds(g)) continue;
+    (ownership_->config().groups[g].preferred_here ? local : foreign) = true;
+  }
+  out += std::string("rsc\t") +
+         (moving ? "transition" : local && foreign ? "all" : local ? "local" : foreign ? "foreign" : "none") +
+         "\n";
+  const auto& cf = config_.ha_cf;
+  for (const auto& [name, value] :
+       {std::pair<const char*, Millis>{"keepalive", cf.keepalive}, {"deadtime", cf.deadtime},
+        {"warntime", cf.warntime}, {"initdead", cf.initdead}})
+    out += std::string("param\t") + name + "\t" + std::to_string(to_ms(value)) + "ms\n";
+  out += std::string("param\tauto_failback\t") + config::to_string(cf.auto_failback) + "\n";
+  return out;
+}
+
+std::string Daemon::move_groups(const std::string& verb, const std::string& which) {
+  const auto sel = selection(which);
+  if (!sel) return "error: '" + which + "': say all, local, foreign or failback";
+  core::Actions actions;
+  auto moving = verb == "standby" ? ownership_->standby(*sel, actions)
+                                  : ownership_->takeover(*sel, actions);
+  if (!moving) return "error: " + moving.error().message;
+  log(Level::info, "%s [%s] requested: %zu group(s) to move",
+      verb == "standby" ? "Going standby" : "Taking over", which.c_str(), moving->size());
+  dispatch(actions);
+  settle();
+  std::string out = "ok\n";
+  for (size_t g : *moving) out += config_.haresources.groups[g].name + "\n";
+  return out;
+}
 
 std::string Daemon::on_control(const std::string& request) {
   const std::vector<std::string> words = config::split_words(request);
@@ -15,6 +90,10 @@ std::string Daemon::on_control(const std::string& request) {
   if (words[0] == "status" && words.size() == 2 && words[1] == "json")
     return render_json(status());
   if (words[0] == "ping" && words.size() == 1) return "ok";
+  if (words[0] == "groups" && words.size() == 1) return groups_view();
+  if (words[0] == "clstatus" && words.size() == 1) return clstatus_view();
+  if ((words[0] == "standby" || words[0] == "takeover") && words.size() == 2 && words[1] != "force")
+    return move_groups(words[0], words[1]);
   if (words[0] == "takeover" && words.size() == 2 && words[1] == "force") {
     const core::FenceActions a = gate_->force();
     if (a.empty())
