@@ -14,6 +14,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/libexec/twinbeat
 SYSCONFDIR ?= /etc
 MANDIR     ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= /lib/systemd/system
 
 BUILD ?= build
 CXX   ?= g++
@@ -176,6 +177,13 @@ install: all
 	  [ -e $(DESTDIR)$(SYSCONFDIR)/ha.d/resource.d/$${f##*/} ] || \
 	    install -m 0755 $$f $(DESTDIR)$(SYSCONFDIR)/ha.d/resource.d/; \
 	done
+	@# Heartbeat's command names, as links to the CLI.
+	install -d $(DESTDIR)$(PREFIX)/bin
+	ln -sf twinbeat $(DESTDIR)$(SBINDIR)/hb_standby
+	ln -sf twinbeat $(DESTDIR)$(SBINDIR)/hb_takeover
+	ln -sf $(SBINDIR)/twinbeat $(DESTDIR)$(PREFIX)/bin/cl_status
+	install -D -m 0755 init/twinbeat $(DESTDIR)$(SYSCONFDIR)/init.d/twinbeat
+	install -D -m 0644 init/twinbeat.service $(DESTDIR)$(SYSTEMDUNITDIR)/twinbeat.service
 
 clean:
 	rm -rf build

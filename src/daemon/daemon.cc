@@ -12,6 +12,7 @@
 #include "twinbeat/config/tokens.h"
 #include "twinbeat/durable_file.h"
 #include "twinbeat/log.h"
+#include "twinbeat/notify.h"
 
 namespace twinbeat::daemon {
 
@@ -440,6 +441,7 @@ void Daemon::on_signal() {
         }
         stopping_ = true;
         log(Level::info, "twinbeat shutdown in progress (signal %d).", sig);
+        notify_service_manager("STOPPING=1");
         log(Level::info, "Giving up all HA resources.");
         dispatch(ownership_->shutdown());
         settle();

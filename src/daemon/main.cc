@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -15,6 +16,7 @@
 #include "twinbeat/config/load.h"
 #include "twinbeat/durable_file.h"
 #include "twinbeat/log.h"
+#include "twinbeat/notify.h"
 #include "twinbeat/resources/agents.h"
 
 using namespace twinbeat;
@@ -95,7 +97,8 @@ int run(int argc, char** argv) {
   lc.facility = cf.logfacility.value_or(-1);
   lc.logfile = cf.logfile;
   lc.debugfile = cf.debugfile;
-  lc.to_stderr = options.foreground;
+  // Under systemd with syslog configured, the journal has every line already.
+  lc.to_stderr = options.foreground && !(std::getenv("NOTIFY_SOCKET") && cf.logfacility);
   lc.debug = options.debug;
 
   std::optional<daemon::Detach> detach;
@@ -133,7 +136,13 @@ int run(int argc, char** argv) {
       log(Level::warn, "realtime: %s; memory not locked", r.error().message.c_str());
   }
   if (detach) detach->ready();
-  return (*d)->run();
+  notify_service_manager("READY=1");  // config loaded, links open (Type=notify)
+  const int rc = (*d)->run();
+  d->reset();
+  // A clean stop leaves no pid file: LSB status then says "not running" (3),
+  // not "dead with a pid file" (1). Removed while the lock is still held.
+  ::unlink((options.run_dir + "/twinbeatd.pid").c_str());
+  return rc;
 }
 
 }  // namespace
