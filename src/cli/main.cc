@@ -50,6 +50,9 @@ const char kUsage[] =
     "                  take the groups of a silent peer that was never seen\n"
     "                  (wait_for_all) or could not be fenced: only when you know\n"
     "                  it is down\n"
+    "  reload          re-read ha.cf, authkeys and haresources in the running\n"
+    "                  daemon (as SIGHUP); a bad file is listed and the running\n"
+    "                  configuration kept (exit 6)\n"
     "  resource IPaddr|IPaddr2 SPEC start|stop|status\n"
     "                  the built-in VIP agent, by hand: SPEC is\n"
     "                  ip[/prefix[/iface[:label]][/broadcast]]; status exits 0\n"
@@ -151,6 +154,17 @@ int status(const Options& o) {
   return 0;
 }
 
+int reload(const Options& o) {
+  auto reply = cli::control_request(o.run_dir + "/control", "reload", Millis{30000});
+  if (!reply) {
+    std::fprintf(stderr, "twinbeat: %s (is twinbeatd running?)\n", reply.error().message.c_str());
+    return kExitNotRunning;
+  }
+  const bool refused = reply->rfind("error:", 0) == 0;
+  std::fputs(reply->c_str(), refused ? stderr : stdout);
+  return refused ? kExitNotConfigured : 0;
+}
+
 // The built-in VIP agent by hand, as resource.d/IPaddr2 calls it. Prints
 // Heartbeat's words (resource.d status rule: "Running OK" / "stopped").
 int resource(const Options& o) {
@@ -234,6 +248,7 @@ int run(int argc, char** argv) {
   if (cmd == "check") return check(o);
   if (cmd == "status") return status(o);
   if (cmd == "resource") return resource(o);
+  if (cmd == "reload") return reload(o);
   if (cmd == "standby" || cmd == "takeover")
     return cli::move_command(o.run_dir + "/control", cmd,
                              std::vector<std::string>(o.command.begin() + 1, o.command.end()));

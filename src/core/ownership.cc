@@ -96,6 +96,34 @@ std::optional<Error> Ownership::check_can_move() const {
   return std::nullopt;
 }
 
+Actions Ownership::retire(size_t g) {
+  groups_.at(g).retiring = true;
+  return evaluate();
+}
+
+Actions Ownership::reconfigure(OwnershipConfig next,
+                               const std::vector<std::optional<size_t>>& carried) {
+  std::vector<Group> groups(next.groups.size());
+  Actions out;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (carried[i] && *carried[i] < groups_.size()) {
+      groups[i] = groups_[*carried[i]];
+      continue;
+    }
+    for (size_t r = 0; r < next.groups[i].resources; ++r) out.push_back(RunOp{i, r, Op::status});
+    if (next.groups[i].resources == 0) groups[i].state = Local::none;
+  }
+  config_ = std::move(next);
+  groups_ = std::move(groups);
+  // The peer's groups were in the old order: until it speaks again, it says
+  // nothing about any group, which starts nothing.
+  peer_.groups.clear();
+  out.push_back(Announce{});
+  Actions more = evaluate();
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 Result<std::vector<size_t>> Ownership::standby(Selection which, Actions& out) {
   if (auto e = check_can_move()) return *e;
   std::vector<size_t> moving;
@@ -161,6 +189,7 @@ Ownership::Decision Ownership::decide(size_t g) const {
   const bool held = gr.state == Local::held;
   const Why ours = preferred ? Why::preferred : Why::none;
   if (mode_ != NodeMode::running) return {K::release, Why::shutdown};
+  if (gr.retiring) return {K::release, Why::removed};
   switch (liveness_) {
     case PeerLiveness::unknown:
     case PeerLiveness::dead_unconfirmed: return {K::keep, Why::none};

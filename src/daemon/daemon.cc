@@ -447,9 +447,7 @@ void Daemon::on_signal() {
         settle();
         break;
       case SIGHUP:
-        // TODO(issue 5): reload ha.cf, haresources and authkeys in place.
-        log(Level::warn, "SIGHUP: reload is not supported by this version; restart twinbeatd to "
-            "apply configuration changes");
+        if (!stopping_) (void)reload();
         break;
       case SIGCHLD: break;  // the executor is watched through its socket
     }

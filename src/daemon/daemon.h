@@ -41,6 +41,8 @@ struct Options {
   bool debug = false;
 };
 
+struct Configuration;
+
 class Daemon {
  public:
   // Opens everything the daemon needs while it still holds full privileges:
@@ -87,6 +89,11 @@ class Daemon {
   std::string groups_view() const;
   std::string clstatus_view() const;
   std::string move_groups(const std::string& verb, const std::string& which);
+  std::string reload();
+  std::string apply_reload(Configuration next, wire::Keyring keyring, std::string& errors);
+  void swap_links(net::LinkSet fresh);
+  void retire_leaving_groups();
+  void apply_pending_groups();
   Status status() const;
   std::string peer_generation_file() const;
 
@@ -141,6 +148,14 @@ class Daemon {
   core::PeerAd peer_ad_;
   bool peer_ad_seen_ = false;
   uint64_t peer_digest_ = 0;
+  // Reload: which old link each link continues (for membership), and a new
+  // haresources waiting for leaving groups to be released.
+  std::vector<std::optional<size_t>> link_carried_;
+  struct PendingGroups {
+    config::HaResources haresources;
+    resources::GroupAgents agents;
+  };
+  std::optional<PendingGroups> pending_groups_;
 
   Instant next_send_{};
   Instant next_late_log_{};

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "configuration.h"
 #include "daemon.h"
 #include "system.h"
 #include "twinbeat/args.h"
@@ -78,28 +79,14 @@ int run(int argc, char** argv) {
   if (int rc = parse_args(argc, argv, options); rc >= 0) return rc;
   if (options.node.empty()) options.node = host_name();
 
-  config::LoadOptions load;
-  load.dir = options.confdir;
-  load.node = options.node;
-  load.interface_exists = [](const std::string& n) { return ::if_nametoindex(n.c_str()) != 0; };
-  load.libvirt_agent = find_companion("fence_twinbeat_libvirt", TWINBEAT_SBINDIR);
-  auto loaded = config::load_config(load);
-  auto agents = resources::resolve_agents(loaded.value.haresources, resources::system_lookup(options.confdir));
-  for (auto& d : agents.diagnostics) loaded.diagnostics.push_back(d);
+  auto loaded = daemon::load_configuration(options);
   for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
   if (!loaded.ok()) {
     std::fprintf(stderr, "twinbeatd: configuration error, not started.\n");
     return kExitNotConfigured;
   }
-
-  const config::HaCf& cf = loaded.value.ha_cf;
-  LogConfig lc;
-  lc.facility = cf.logfacility.value_or(-1);
-  lc.logfile = cf.logfile;
-  lc.debugfile = cf.debugfile;
-  // Under systemd with syslog configured, the journal has every line already.
-  lc.to_stderr = options.foreground && !(std::getenv("NOTIFY_SOCKET") && cf.logfacility);
-  lc.debug = options.debug;
+  const config::HaCf& cf = loaded.value.set.ha_cf;
+  const LogConfig lc = daemon::log_config(cf, options);
 
   std::optional<daemon::Detach> detach;
   if (!options.foreground) {
@@ -122,9 +109,9 @@ int run(int argc, char** argv) {
   auto pid_lock = daemon::lock_pid_file(options.run_dir + "/twinbeatd.pid");
   if (!pid_lock) return fail(pid_lock.error());
 
-  auto devices = loaded.value.fence_devices;
-  auto d = daemon::Daemon::create(options, std::move(loaded.value), std::move(agents.value),
-                                  std::move(devices));
+  auto devices = loaded.value.set.fence_devices;
+  auto d = daemon::Daemon::create(options, std::move(loaded.value.set),
+                                  std::move(loaded.value.agents), std::move(devices));
   if (!d) return fail(d.error());
 
   if (auto r = daemon::drop_capabilities(); !r)

@@ -53,6 +53,25 @@ void ResourceRunner::renew_leases() {
     }
 }
 
+void ResourceRunner::reconfigure(resources::GroupAgents agents, RunnerConfig config,
+                                 const std::vector<std::optional<size_t>>& carried) {
+  std::vector<std::vector<OpRecord>> records;
+  std::vector<std::vector<std::optional<net::Vip>>> added;
+  for (size_t i = 0; i < agents.size(); ++i) {
+    if (carried[i] && *carried[i] < records_.size()) {
+      records.push_back(records_[*carried[i]]);
+      added.push_back(added_[*carried[i]]);
+    } else {
+      records.emplace_back(agents[i].size());
+      added.emplace_back(agents[i].size());
+    }
+  }
+  agents_ = std::move(agents);
+  config_ = std::move(config);
+  records_ = std::move(records);
+  added_ = std::move(added);
+}
+
 void ResourceRunner::reannounce(size_t group) {
   for (const auto& vip : added_.at(group)) {
     if (!vip) continue;

@@ -50,6 +50,12 @@ class ResourceRunner {
   // whose lease ran out stays gone (the peer may hold it by now); it is
   // logged and forgotten.
   void renew_leases();
+  // Reload: new agents and deadlines; carried[i] names the current group
+  // that new group i continues (its records and VIPs carry over). Only when
+  // no operation is in flight.
+  void reconfigure(resources::GroupAgents agents, RunnerConfig config,
+                   const std::vector<std::optional<size_t>>& carried);
+
   // Announces again every VIP of `group` that this node has added.
   void reannounce(size_t group);
 

@@ -75,6 +75,14 @@ void Daemon::settle() {
     if (done.empty()) break;
     for (const core::OpDone& d : done) dispatch(ownership_->on_op_done(d));
   }
+  if (pending_groups_) {
+    apply_pending_groups();
+    for (int round = 0; round < 10000; ++round) {  // builtin probes of new groups finish at once
+      std::deque<core::OpDone> done = runner_->take_done();
+      if (done.empty()) break;
+      for (const core::OpDone& d : done) dispatch(ownership_->on_op_done(d));
+    }
+  }
   arm_vip_timer();
   if (announce_) {
     announce_ = false;
@@ -104,8 +112,10 @@ void Daemon::log_change(const core::GroupChange& c) {
     case K::acquired: log(Level::info, "Resource group %s acquired.", name); break;
     case K::releasing:
       log(Level::info, "Releasing resource group: %s %s (%s)", g.preferred_node.c_str(), name,
-          c.why == W::shutdown    ? "shutdown"
-          : c.why == W::failback  ? "failback to its preferred node"
+          c.why == W::shutdown     ? "shutdown"
+          : c.why == W::failback   ? "failback to its preferred node"
+          : c.why == W::standby    ? "standby: handing it to the peer"
+          : c.why == W::removed    ? "removed from haresources"
           : c.why == W::peer_holds ? std::string("held by " + config_.peer).c_str()
                                    : "released");
       break;
@@ -191,8 +201,10 @@ void Daemon::on_peer_dead(const core::PeerDead& dead) {
           "(wait_for_all); 'twinbeat takeover --force' starts this node alone",
           config_.peer.c_str());
   }
-  apply_fence(gate_->on_peer_dead(clock_.now(), left, we_hold, dead.never_heard,
-                                  membership_->last_heard()));
+  // Never heard: it may have held VIPs since before we started, renewed
+  // until then at the latest.
+  const Instant last = membership_->last_heard().value_or(started_);
+  apply_fence(gate_->on_peer_dead(clock_.now(), left, we_hold, dead.never_heard, last));
   settle();
 }
 

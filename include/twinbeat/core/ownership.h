@@ -117,6 +117,7 @@ struct GroupChange {
     peer_offered,  // the peer could not start it
     failback,      // back to its preferred node (auto_failback on)
     standby,       // an operator's standby here, or takeover on the peer
+    removed,       // no longer in haresources
     peer_holds,    // the peer runs it
     shutdown,      // this node is stopping
     none,
@@ -153,6 +154,16 @@ class Ownership {
   // Graceful stop: release every group, then ShutdownComplete.
   Actions shutdown();
 
+  // Reload: releases `group` and never takes it again (it is leaving the
+  // configuration). Harmless on a group that runs nowhere here.
+  Actions retire(size_t group);
+  // Reload: the new set of groups. carried[i] names the current group that
+  // new group i continues (same name, node and resources), or nullopt for a
+  // new one, which is probed. Every current group that is not carried must
+  // be retired and released first, and no group may be busy. What the peer
+  // said is forgotten (it was about the old groups) until it speaks again.
+  Actions reconfigure(OwnershipConfig next, const std::vector<std::optional<size_t>>& carried);
+
   // hb_standby: hands the selected groups this node holds to the peer (stop
   // here, then offer). Returns the groups that will move; fails when the
   // peer is not alive and running, or a selected group is moving already.
@@ -188,6 +199,7 @@ class Ownership {
     bool offer_after_stop = false;  // standing by: offer it once released
     bool wanted = false;      // takeover asked: the peer should hand it over
     bool contested = false;   // held here while the peer held it too
+    bool retiring = false;    // leaving the configuration: release, never take
     bool stop_retried = false;
     bool start_failed = false;  // stopping because a start failed
     GroupChange::Why why = GroupChange::Why::none;

@@ -423,6 +423,34 @@ TEST(Ownership, holder_hands_over_a_group_the_peer_wants) {
   CHECK(o.advertised(0).offered);
 }
 
+TEST(Ownership, retired_group_is_released_and_never_taken_again) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  Actions a = o.retire(0);
+  CHECK(has_change(a, Kind::releasing, 0, Why::removed));
+  (void)run_all(o, a);
+  CHECK(o.advertised(0).state == GroupState::none);
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_with(GroupState::none, GroupState::held))).size());
+}
+
+TEST(Ownership, reconfigure_keeps_carried_groups_and_probes_new_ones) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  (void)run_all(o, o.retire(1));
+  OwnershipConfig next;
+  next.groups = {{"vip-c", true, 1}, {"vip-a", true, 2}};
+  Actions a = o.reconfigure(next, {std::nullopt, size_t{0}});
+  const auto r = runs(a);
+  LONGS_EQUAL(1, r.size());
+  CHECK(r[0].group == 0 && r[0].op == Op::status);
+  CHECK(o.advertised(1).state == GroupState::held);  // vip-a, carried
+  CHECK(o.advertised(0).state == GroupState::probing);
+}
+
 // ---------------------------------------------------------------------------
 // Two simulated nodes. Resources have a physical state per node; operations
 // complete after random delays and sometimes fail; advertisements are lost or
