@@ -159,6 +159,11 @@ check: all tools
 	@tests/deps.sh test
 	@tests/check.sh
 
+# The two-node haproxy pair on this machine, a takeover and a failback.
+demo: all tools
+	@tests/deps.sh demo
+	@tests/demo.sh
+
 bench: all tools
 	@tests/deps.sh bench
 	@tests/bench/run.sh

@@ -3,7 +3,8 @@
 #   1. the CppUTest unit tests            (each CppUTest test counts as one)
 #   2. the same unit tests under ASan+UBSan (each counts again)
 #   3. every libFuzzer target, for FUZZ_SECONDS each (one test each)
-#   4. every e2e scenario tests/e2e/[0-9]*.sh, under timeout (one test each)
+#   4. every e2e scenario tests/e2e/[0-9]*.sh, under timeout (one test each),
+#      and tests/demo.sh (make demo), so that it cannot rot
 # One line per stage or test as it goes; the last line is "N passed, N failed".
 # Exit status 1 if anything failed.
 #
@@ -136,41 +137,49 @@ stage_fuzz() {
   done
 }
 
+# run_scenario SCRIPT: one e2e scenario (or the demo) under its timeout; it
+# passes if it exits 0 and printed "PASS <name>".
+run_scenario() {
+  local s=$1 name log t0 rc work n f
+  name=$(basename "$s" .sh)
+  log=$OUT/e2e/$name.log
+  mkdir -p "$OUT/e2e"
+  t0=$(now_ms)
+  rc=0
+  timeout -k 10 "$E2E_TIMEOUT" bash "$s" >"$log" 2>&1 </dev/null || rc=$?
+  if ((rc == 0)) && grep -q "^PASS $name" "$log"; then
+    result "e2e $name" PASS "$t0"
+    passed=$((passed + 1))
+    return
+  fi
+  failed=$((failed + 1))
+  if ((rc == 124 || rc == 137)); then
+    result "e2e $name" FAIL "$t0" "timed out after ${E2E_TIMEOUT} s"
+  else
+    result "e2e $name" FAIL "$t0" "exit $rc"
+  fi
+  indent "$log" 70
+  # After a timeout the scenario could not print its nodes' logs: do it here.
+  if ((rc == 124 || rc == 137)); then
+    work=$(sed -n 's/^== .*work dir \(.*\))$/\1/p' "$log" | head -n 1)
+    for n in a b; do
+      f=$work/$n/node.log
+      [[ -n $work && -s $f ]] || continue
+      echo "    ---- tail of $f"
+      indent "$f" 25
+    done
+  fi
+}
+
 stage_e2e() {
-  local s name log t0 rc work n f
+  local s
   echo "== e2e scenarios (network namespaces), ${E2E_TIMEOUT} s limit each"
   # shellcheck disable=SC2231 # E2E_ONLY is a glob on purpose
   for s in tests/e2e/${E2E_ONLY:-[0-9]}*.sh; do
-    [[ -e $s ]] || continue
-    name=$(basename "$s" .sh)
-    log=$OUT/e2e/$name.log
-    mkdir -p "$OUT/e2e"
-    t0=$(now_ms)
-    rc=0
-    timeout -k 10 "$E2E_TIMEOUT" bash "$s" >"$log" 2>&1 </dev/null || rc=$?
-    if ((rc == 0)) && grep -q "^PASS $name" "$log"; then
-      result "e2e $name" PASS "$t0"
-      passed=$((passed + 1))
-      continue
-    fi
-    failed=$((failed + 1))
-    if ((rc == 124 || rc == 137)); then
-      result "e2e $name" FAIL "$t0" "timed out after ${E2E_TIMEOUT} s"
-    else
-      result "e2e $name" FAIL "$t0" "exit $rc"
-    fi
-    indent "$log" 70
-    # After a timeout the scenario could not print its nodes' logs: do it here.
-    if ((rc == 124 || rc == 137)); then
-      work=$(sed -n 's/^== .*work dir \(.*\))$/\1/p' "$log" | head -n 1)
-      for n in a b; do
-        f=$work/$n/node.log
-        [[ -n $work && -s $f ]] || continue
-        echo "    ---- tail of $f"
-        indent "$f" 25
-      done
-    fi
+    [[ -e $s ]] && run_scenario "$s"
   done
+  # make demo too, so that it cannot rot.
+  [[ -n ${E2E_ONLY:-} ]] || run_scenario tests/demo.sh
 }
 
 t_all=$(now_ms)

@@ -164,6 +164,7 @@ Status Daemon::status() const {
   s.log_lines_dropped = log_dropped();
   s.mode = wire::to_string(ownership_->mode());
   s.peer_mode = peer_ad_seen_ ? wire::to_string(peer_ad_.mode) : "unknown";
+  s.peer_current = ownership_->peer_liveness() == core::PeerLiveness::alive;
   s.peer_liveness = core::to_string(ownership_->peer_liveness());
   s.haresources = !peer_ad_seen_ ? "unknown"
                   : peer_digest_ == resources_digest_ ? "identical"

@@ -124,11 +124,12 @@ std::string fencing_text(const Status& s) {
 
 std::string groups_text(const Status& s) {
   std::string out;
-  out += "resources: mode " + s.mode + ", peer " + s.peer_liveness + " (" + s.peer_mode +
+  const std::string history = s.peer_current ? "" : " as last heard";
+  out += "resources: mode " + s.mode + ", peer " + s.peer_liveness + " (" + s.peer_mode + history +
          "), haresources " + s.haresources + "\n";
   for (const GroupStatus& g : s.groups) {
     out += "  group " + g.name + " (preferred " + g.preferred + "): here " + g.here +
-           (g.offered ? " (offered: start failed here)" : "") + ", " + s.peer + " " + g.peer + "\n";
+           (g.offered ? " (offered to the peer)" : "") + ", " + s.peer + " " + g.peer + history + "\n";
     for (const ResourceStatus& r : g.resources) {
       out += "    " + r.name + " [" + r.kind + "]";
       if (!r.last_op.empty())
@@ -212,6 +213,7 @@ std::string render_json(const Status& s) {
              .field("links", array(s.links, link_json))
              .str("mode", s.mode)
              .str("peer_mode", s.peer_mode)
+             .boolean("peer_current", s.peer_current)
              .str("peer_liveness", s.peer_liveness)
              .str("haresources", s.haresources)
              .field("groups", array(s.groups, group_json))

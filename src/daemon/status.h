@@ -73,6 +73,7 @@ struct Status {
 
   std::string mode;       // running, leaving, left
   std::string peer_mode;  // as the peer last said
+  bool peer_current = true;  // false: the peer is silent, its states are history
   std::string peer_liveness;  // as the ownership machine sees it
   std::string haresources;  // "identical", "DIFFERENT", "unknown" (peer not heard)
   std::vector<GroupStatus> groups;
