@@ -50,6 +50,7 @@ const char kUsage[] =
     "                  take the groups of a silent peer that was never seen\n"
     "                  (wait_for_all) or could not be fenced: only when you know\n"
     "                  it is down\n"
+    "  metrics         Prometheus text exposition of the running daemon\n"
     "  reload          re-read ha.cf, authkeys and haresources in the running\n"
     "                  daemon (as SIGHUP); a bad file is listed and the running\n"
     "                  configuration kept (exit 6)\n"
@@ -154,6 +155,16 @@ int status(const Options& o) {
   return 0;
 }
 
+int metrics(const Options& o) {
+  auto reply = cli::control_request(o.run_dir + "/control", "metrics", Millis{5000});
+  if (!reply) {
+    std::fprintf(stderr, "twinbeat: %s (is twinbeatd running?)\n", reply.error().message.c_str());
+    return kExitNotRunning;
+  }
+  std::fputs(reply->c_str(), stdout);
+  return reply->rfind("error:", 0) == 0 ? 1 : 0;
+}
+
 int reload(const Options& o) {
   auto reply = cli::control_request(o.run_dir + "/control", "reload", Millis{30000});
   if (!reply) {
@@ -249,6 +260,7 @@ int run(int argc, char** argv) {
   if (cmd == "status") return status(o);
   if (cmd == "resource") return resource(o);
   if (cmd == "reload") return reload(o);
+  if (cmd == "metrics") return metrics(o);
   if (cmd == "standby" || cmd == "takeover")
     return cli::move_command(o.run_dir + "/control", cmd,
                              std::vector<std::string>(o.command.begin() + 1, o.command.end()));

@@ -135,6 +135,18 @@ bool set_vip_lease(HaCfParse& p, std::string_view n, const std::string& v, int l
   return true;
 }
 
+bool set_metrics_file(HaCfParse& p, std::string_view, const std::string& v, int line) {
+  if (v.empty() || v[0] != '/') {
+    p.sink.error(line, "metrics_file: '" + v + "' must be an absolute path");
+    return false;
+  }
+  p.cf.metrics_file = v;
+  return true;
+}
+bool set_metrics_interval(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  return set_time(p, n, v, line, p.cf.metrics_interval);
+}
+
 bool set_udpport(HaCfParse& p, std::string_view, const std::string& v, int line) {
   const std::optional<long> port = parse_int(v, 1, 65535);
   if (!port) {
@@ -247,7 +259,7 @@ struct Scalar {
   bool once = false;  // Heartbeat refuses a repeat ("multiply specified")
 };
 
-constexpr std::array<Scalar, 24> kScalars{{
+constexpr std::array<Scalar, 26> kScalars{{
     {"keepalive", set_keepalive, true},
     {"deadtime", set_deadtime, true},
     {"warntime", set_warntime, true},
@@ -272,6 +284,8 @@ constexpr std::array<Scalar, 24> kScalars{{
     {"fence_attempts", set_fence_attempts},
     {"wait_for_all", set_wait_for_all},
     {"vip_lease", set_vip_lease},
+    {"metrics_file", set_metrics_file},
+    {"metrics_interval", set_metrics_interval, true},
 }};
 
 const Scalar* find_scalar(std::string_view name) {

@@ -2,6 +2,7 @@
 #include "daemon.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -135,6 +136,10 @@ Result<void> Daemon::open_all() {
 
   if (auto r = open_resources(); !r) return r.error();
   if (auto r = open_fencing(); !r) return r.error();
+  auto metrics = add_timer([this] { write_metrics_file(); });
+  if (!metrics) return metrics.error();
+  metrics_timer_.emplace(std::move(*metrics));
+  if (!config_.ha_cf.metrics_file.empty()) metrics_timer_->arm_every(config_.ha_cf.metrics_interval);
 
   auto control = ControlServer::open(*loop_, options_.run_dir + "/control",
                                      [this](const std::string& r) { return on_control(r); });
@@ -207,6 +212,22 @@ Result<void> Daemon::open_resources() {
   ownership_.emplace(std::move(oc));
   resources_digest_ = config::digest(config_.haresources);
   return {};
+}
+
+void Daemon::write_metrics_file() {
+  const std::string& path = config_.ha_cf.metrics_file;
+  if (path.empty()) return;
+  // Written whole then renamed: the collector never reads half a file.
+  const std::string tmp = path + ".tmp";
+  const std::string text = metrics();
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::rename(tmp.c_str(), path.c_str()) < 0) {
+    if (clock_.now() >= next_metrics_complaint_) {  // at most every 10 minutes
+      log_errno(Level::warn, "metrics_file %s", path.c_str());
+      next_metrics_complaint_ = clock_.now() + Millis{600000};
+    }
+  }
 }
 
 Result<void> Daemon::open_fencing() {

@@ -90,6 +90,8 @@ class Daemon {
   std::string clstatus_view() const;
   std::string move_groups(const std::string& verb, const std::string& which);
   std::string reload();
+  std::string metrics() const;
+  void write_metrics_file();
   std::string apply_reload(Configuration next, wire::Keyring keyring, std::string& errors);
   void swap_links(net::LinkSet fresh);
   void retire_leaving_groups();
@@ -134,6 +136,10 @@ class Daemon {
   std::optional<Timer> lease_timer_;
   std::optional<Timer> check_timer_;
   std::optional<Millis> lease_;
+  uint64_t fence_shots_ok_ = 0;
+  uint64_t fence_shots_failed_ = 0;
+  std::optional<Timer> metrics_timer_;
+  Instant next_metrics_complaint_{};
   std::optional<net::VipManager> vips_;
   std::optional<Timer> vip_timer_;
   std::unique_ptr<ResourceRunner> runner_;  // after executor_: destroyed first

@@ -108,6 +108,9 @@ std::string Daemon::apply_reload(Configuration next, wire::Keyring keyring, std:
     changed.push_back("timers");
   }
   log_open(log_config(cf, options_));
+  if (cf.metrics_file.empty()) metrics_timer_->disarm();
+  else if (cf.metrics_file != config_.ha_cf.metrics_file || cf.metrics_interval != config_.ha_cf.metrics_interval)
+    metrics_timer_->arm_every(cf.metrics_interval);
   const auto lease = config::effective_vip_lease(cf);
   if (lease != lease_) {
     // Renew at once under the new lease: re-arming restarts the period, and

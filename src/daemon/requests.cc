@@ -92,6 +92,7 @@ std::string Daemon::on_control(const std::string& request) {
   if (words[0] == "ping" && words.size() == 1) return "ok";
   if (words[0] == "groups" && words.size() == 1) return groups_view();
   if (words[0] == "reload" && words.size() == 1) return reload();
+  if (words[0] == "metrics" && words.size() == 1) return metrics();
   if (words[0] == "clstatus" && words.size() == 1) return clstatus_view();
   if ((words[0] == "standby" || words[0] == "takeover") && words.size() == 2 && words[1] != "force")
     return move_groups(words[0], words[1]);

@@ -38,6 +38,7 @@ ResourceRunner::ResourceRunner(resources::GroupAgents agents, RunnerConfig confi
       clock_(clock) {
   for (const auto& g : agents_) {
     records_.emplace_back(g.size());
+    counts_.emplace_back(g.size());
     added_.emplace_back(g.size());
   }
 }
@@ -56,19 +57,23 @@ void ResourceRunner::renew_leases() {
 void ResourceRunner::reconfigure(resources::GroupAgents agents, RunnerConfig config,
                                  const std::vector<std::optional<size_t>>& carried) {
   std::vector<std::vector<OpRecord>> records;
+  std::vector<std::vector<OpCounts>> counts;
   std::vector<std::vector<std::optional<net::Vip>>> added;
   for (size_t i = 0; i < agents.size(); ++i) {
     if (carried[i] && *carried[i] < records_.size()) {
       records.push_back(records_[*carried[i]]);
+      counts.push_back(counts_[*carried[i]]);
       added.push_back(added_[*carried[i]]);
     } else {
       records.emplace_back(agents[i].size());
+      counts.emplace_back(agents[i].size());
       added.emplace_back(agents[i].size());
     }
   }
   agents_ = std::move(agents);
   config_ = std::move(config);
   records_ = std::move(records);
+  counts_ = std::move(counts);
   added_ = std::move(added);
 }
 
@@ -98,6 +103,8 @@ void ResourceRunner::finish(const core::RunOp& op, bool ok, bool running, std::s
   rec.ok = ok;
   rec.result = std::move(result);
   rec.duration = clock_.now() - rec.started;
+  const size_t kind = static_cast<size_t>(op.op);
+  ++(ok ? counts_[op.group][op.resource].ok : counts_[op.group][op.resource].failed)[kind];
   done_.push_back(core::OpDone{op.group, op.resource, op.op, ok, running});
 }
 

@@ -35,6 +35,12 @@ struct OpRecord {
   Millis duration{0};
 };
 
+// How many operations of each kind a resource has run, for the metrics.
+struct OpCounts {
+  uint64_t ok[3] = {0, 0, 0};      // by core::Op: start, stop, status
+  uint64_t failed[3] = {0, 0, 0};
+};
+
 class ResourceRunner {
  public:
   ResourceRunner(resources::GroupAgents agents, RunnerConfig config, ExecutorClient& executor,
@@ -61,6 +67,7 @@ class ResourceRunner {
 
   const resources::GroupAgents& agents() const { return agents_; }
   const OpRecord& record(size_t group, size_t resource) const { return records_[group][resource]; }
+  const OpCounts& counts(size_t group, size_t resource) const { return counts_[group][resource]; }
 
  private:
   void run_vip(const core::RunOp& op, const resources::Agent& a);
@@ -73,6 +80,7 @@ class ResourceRunner {
   net::VipManager& vips_;
   const Clock& clock_;
   std::vector<std::vector<OpRecord>> records_;
+  std::vector<std::vector<OpCounts>> counts_;
   std::vector<std::vector<std::optional<net::Vip>>> added_;  // VIPs added here
   std::deque<core::OpDone> done_;
 };

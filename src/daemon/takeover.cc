@@ -15,6 +15,7 @@ void Daemon::apply_fence(const core::FenceActions& actions) {
     if (auto* shoot = std::get_if<core::Shoot>(&a)) {
       if (shoot->attempt > 1) log(Level::warn, "STONITH of %s: attempt %d", peer, shoot->attempt);
       fence_->shoot([this](bool ok) {
+        ++(ok ? fence_shots_ok_ : fence_shots_failed_);
         apply_fence(gate_->on_shot(ok, clock_.now()));
         settle();
       });

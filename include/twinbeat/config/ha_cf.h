@@ -97,6 +97,11 @@ struct HaCf {
   std::optional<Millis> vip_lease;
   bool vip_lease_off = false;
 
+  // metrics_file: where to write 'twinbeat metrics' every metrics_interval
+  // (15s), for node_exporter's textfile collector. Empty: not written.
+  std::string metrics_file;
+  Millis metrics_interval{15000};
+
   // Parsed and kept for later stages.
   std::vector<RawDirective> stonith;
   std::vector<RawDirective> stonith_host;

@@ -367,6 +367,20 @@ TEST(HaCf, fencing_directives_are_read) {
       messages(bad.diagnostics).c_str());
 }
 
+TEST(HaCf, metrics_file_needs_an_absolute_path) {
+  const Parsed<HaCf> p = parse_ha_cf(
+      std::string("metrics_file /var/lib/node_exporter/twinbeat.prom\nmetrics_interval 30s\n") +
+          kTwoNodesAndALink,
+      "ha.cf");
+  STRCMP_EQUAL("", messages(p.diagnostics).c_str());
+  STRCMP_EQUAL("/var/lib/node_exporter/twinbeat.prom", p.value.metrics_file.c_str());
+  LONGS_EQUAL(30000, p.value.metrics_interval.count());
+  const Parsed<HaCf> bad =
+      parse_ha_cf(std::string("metrics_file twinbeat.prom\n") + kTwoNodesAndALink, "ha.cf");
+  STRCMP_EQUAL("ha.cf:1: metrics_file: 'twinbeat.prom' must be an absolute path",
+               messages(bad.diagnostics).c_str());
+}
+
 TEST(HaCf, vip_lease_is_derived_from_deadtime_unless_set_or_off) {
   auto lease = [](const std::string& text) {
     return effective_vip_lease(parse_ha_cf(text + kTwoNodesAndALink, "ha.cf").value);
