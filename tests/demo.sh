@@ -11,7 +11,6 @@ export TB_SCENARIO=demo
 . "$(dirname "$0")/e2e/lib_lb.sh"
 # Timers a real pair could use; keepalive 200ms, deadtime 1s.
 TB_KEEPALIVE=200ms TB_WARNTIME=600ms TB_DEADTIME=1s TB_INITDEAD=3s
-deadtime=1000
 initdead=3000
 
 say() { printf '\n>>> %s\n' "$*"; }

@@ -133,6 +133,29 @@ lb_write_twinbeat() {
   LB_GROUP="IPaddr2::$LB_VIP/24/eth0"
 }
 
+# lb_start_pair MODE [HA.CF LINES...]: the usual opening of a scenario, as
+# named steps: the topology, both daemons started (alpha, the preferred
+# node, takes the group), the VIP watchers and the client probing, served
+# by alpha.
+lb_start_pair() {
+  local initdead
+  initdead=$(tb_ms "$TB_INITDEAD")
+  step "Build the topology: alpha and beta with haproxy ($1), backends W1 and W2, a client"
+  lb_topology
+  lb_write_twinbeat "$@"
+  [[ $1 == warm ]] && lb_start_warm_haproxy
+  step "Start both daemons; alpha, the preferred node, takes the group"
+  tb_start_node a
+  tb_start_node b
+  tb_wait_pair_up $((initdead + 1000))  # initdead + 1 s
+  # A keepalive, then the VIP and haproxy's check and start; 2 s bounds it.
+  lb_wait_holder a b 2000 || fail "alpha does not hold the group: $(tb_status a | tail -4 | tr '\n' ' ')"
+  step "The client, requesting the VIP every 10 ms, is served by alpha"
+  lb_watch_start
+  lb_probe_start
+  lb_wait_served a 1000 || fail "the client is not served by alpha within 1 s"  # 100 requests
+}
+
 # lb_haproxy NODE ARGS...: the haproxy resource agent as twinbeatd runs it
 # on NODE (same environment, same pid file).
 lb_haproxy() {
