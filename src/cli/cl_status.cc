@@ -20,7 +20,7 @@ const char kClUsage[] =
     "Usage: cl_status SUBCOMMAND [args]\n"
     "  hbstatus                 is the daemon running here?\n"
     "  listnodes [-n|-p]        the cluster's nodes (-p: ping nodes, none)\n"
-    "  nodestatus NODE          active, up, dead or init\n"
+    "  nodestatus NODE          active, dead or init\n"
     "  rscstatus [-m]           none, local, foreign, all or transition\n"
     "  listhblinks NODE         the heartbeat links to NODE\n"
     "  hblinkstatus NODE LINK   up or dead\n"

@@ -13,6 +13,10 @@ inline constexpr int kExitBadArgs = 2;
 inline constexpr int kExitNotRunning = 3;
 inline constexpr int kExitPermission = 4;
 
+// Says why the daemon could not be reached and returns the exit code: 4
+// when the control socket refused this user (it is root-only), else 3.
+int unreachable(const std::string& why, int err);
+
 // twinbeat standby|takeover [all|local|foreign|failback] [--timeout S] [--force]
 // Asks the daemon, then waits until every group has moved (or failed, or the
 // timeout): prints each group, where it went and how long it took.

@@ -1,6 +1,10 @@
 // Control socket client.
 #include "control_client.h"
 
+#include <cstdio>
+
+#include "commands.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -41,6 +45,15 @@ Result<std::string> control_request(const std::string& path, const std::string& 
     reply.append(buf, static_cast<size_t>(n));
   }
   return reply;
+}
+
+int unreachable(const std::string& why, int err) {
+  if (err == EACCES || err == EPERM) {
+    std::fprintf(stderr, "twinbeat: %s: the control socket is root-only\n", why.c_str());
+    return kExitPermission;
+  }
+  std::fprintf(stderr, "twinbeat: %s (is twinbeatd running?)\n", why.c_str());
+  return kExitNotRunning;
 }
 
 }  // namespace twinbeat::cli

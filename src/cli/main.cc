@@ -138,15 +138,7 @@ int status(const Options& o) {
   }
   auto reply = cli::control_request(o.run_dir + "/control", json ? "status json" : "status",
                                     Millis{5000});
-  if (!reply) {
-    if (reply.error().code == EACCES || reply.error().code == EPERM) {
-      std::fprintf(stderr, "twinbeat: %s: the control socket is root-only\n",
-                   reply.error().message.c_str());
-      return kExitPermission;
-    }
-    std::fprintf(stderr, "twinbeat: %s (is twinbeatd running?)\n", reply.error().message.c_str());
-    return kExitNotRunning;
-  }
+  if (!reply) return cli::unreachable(reply.error().message, reply.error().code);
   if (reply->rfind("error:", 0) == 0) {
     std::fprintf(stderr, "twinbeat: %s", reply->c_str());
     return reply->find("permission denied") != std::string::npos ? kExitPermission : 1;
@@ -157,20 +149,14 @@ int status(const Options& o) {
 
 int metrics(const Options& o) {
   auto reply = cli::control_request(o.run_dir + "/control", "metrics", Millis{5000});
-  if (!reply) {
-    std::fprintf(stderr, "twinbeat: %s (is twinbeatd running?)\n", reply.error().message.c_str());
-    return kExitNotRunning;
-  }
+  if (!reply) return cli::unreachable(reply.error().message, reply.error().code);
   std::fputs(reply->c_str(), stdout);
   return reply->rfind("error:", 0) == 0 ? 1 : 0;
 }
 
 int reload(const Options& o) {
   auto reply = cli::control_request(o.run_dir + "/control", "reload", Millis{30000});
-  if (!reply) {
-    std::fprintf(stderr, "twinbeat: %s (is twinbeatd running?)\n", reply.error().message.c_str());
-    return kExitNotRunning;
-  }
+  if (!reply) return cli::unreachable(reply.error().message, reply.error().code);
   const bool refused = reply->rfind("error:", 0) == 0;
   std::fputs(reply->c_str(), refused ? stderr : stdout);
   return refused ? kExitNotConfigured : 0;

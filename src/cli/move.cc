@@ -83,10 +83,7 @@ int move_command(const std::string& socket, const std::string& verb,
   }
   const Millis answer{5000};
   auto reply = control_request(socket, force ? "takeover force" : verb + " " + which, answer);
-  if (!reply) {
-    std::fprintf(stderr, "twinbeat: %s\n", reply.error().message.c_str());
-    return kExitNotRunning;
-  }
+  if (!reply) return unreachable(reply.error().message, reply.error().code);
   if (reply->rfind("error:", 0) == 0 || force) {
     std::fputs(reply->c_str(), reply->rfind("error:", 0) == 0 ? stderr : stdout);
     return reply->rfind("error:", 0) == 0 ? kExitFailed : 0;

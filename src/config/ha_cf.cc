@@ -64,10 +64,13 @@ bool set_warntime(HaCfParse& p, std::string_view n, const std::string& v, int li
 bool set_initdead(HaCfParse& p, std::string_view n, const std::string& v, int line) {
   return set_time(p, n, v, line, p.cf.initdead);
 }
+void warn_inactive(HaCfParse& p, std::string_view name, int line);
+
 bool set_deadping(HaCfParse& p, std::string_view n, const std::string& v, int line) {
   Millis t{0};
   if (!set_time(p, n, v, line, t)) return false;
   p.cf.deadping = t;
+  warn_inactive(p, n, line);
   return true;
 }
 
@@ -216,8 +219,11 @@ bool set_debugfile(HaCfParse& p, std::string_view, const std::string& v, int) {
   p.cf.debugfile = v;
   return true;
 }
-bool set_watchdog(HaCfParse& p, std::string_view, const std::string& v, int) {
+void warn_inactive(HaCfParse& p, std::string_view name, int line);
+
+bool set_watchdog(HaCfParse& p, std::string_view n, const std::string& v, int line) {
   p.cf.watchdog = v;
+  warn_inactive(p, n, line);
   return true;
 }
 
@@ -247,8 +253,8 @@ bool set_rtprio(HaCfParse& p, std::string_view, const std::string& v, int line) 
 bool set_crm(HaCfParse& p, std::string_view name, const std::string& v, int line) {
   if (parse_bool(v) == false) return true;
   p.sink.error(line, std::string(name) + " " + v +
-                         ": twinbeat manages haresources groups itself; to run this cluster "
-                         "under Pacemaker, use 'twinbeat export pacemaker'");
+                         ": twinbeat manages haresources groups itself and does not run under "
+                         "Pacemaker; set 'crm no'");
   return false;
 }
 
@@ -380,6 +386,11 @@ constexpr std::array<std::string_view, 4> kMedia{"ucast", "bcast", "udp", "mcast
 constexpr std::array<std::string_view, 6> kNoLink{"ucast6",  "mcast6", "serial",
                                                   "hbaping", "rds",    "tipc"};
 
+// Read and kept, but not acted on yet: say so rather than look obeyed.
+void warn_inactive(HaCfParse& p, std::string_view name, int line) {
+  p.sink.warning(line, "'" + std::string(name) + "' is read but has no effect in this version");
+}
+
 // Kept verbatim for later stages: fencing, ping nodes, respawned programs.
 bool parse_kept(HaCfParse& p, std::string_view name, std::string_view rest, int line) {
   std::vector<RawDirective>* list = nullptr;
@@ -396,6 +407,7 @@ bool parse_kept(HaCfParse& p, std::string_view name, std::string_view rest, int 
     p.sink.error(line, std::string(name) + " has no arguments");
     return true;
   }
+  if (name == "ping" || name == "ping_group" || name == "respawn") warn_inactive(p, name, line);
   if (name != "ping") {
     list->push_back({std::move(args), {p.cf.file, line}});
     return true;

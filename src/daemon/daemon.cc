@@ -230,16 +230,20 @@ void Daemon::write_metrics_file() {
   }
 }
 
-Result<void> Daemon::open_fencing() {
-  const auto& cf = config_.ha_cf;
-  fence_ = std::make_unique<FenceRunner>(fence_devices_, *executor_, clock_);
+core::FenceConfig Daemon::fence_config(const config::HaCf& cf) const {
   core::FenceConfig fc;
   fc.devices = !fence_devices_.empty();
   fc.fence_delay = cf.fence_delay;
   fc.max_attempts = cf.fence_attempts;
   fc.wait_for_all = cf.wait_for_all.value_or(fc.devices);
   fc.lease = lease_;
-  gate_.emplace(fc);
+  return fc;
+}
+
+Result<void> Daemon::open_fencing() {
+  const auto& cf = config_.ha_cf;
+  fence_ = std::make_unique<FenceRunner>(fence_devices_, *executor_, clock_);
+  gate_.emplace(fence_config(cf));
   auto timer = add_timer([this] {
     apply_fence(gate_->on_tick(clock_.now()));
     settle();
@@ -249,7 +253,7 @@ Result<void> Daemon::open_fencing() {
   auto check = add_timer([this] { fence_->check_devices(); });
   if (!check) return check.error();
   check_timer_.emplace(std::move(*check));
-  if (fc.devices) check_timer_->arm_every(std::chrono::hours(1));  // as Heartbeat's STONITH-stat
+  if (!fence_devices_.empty()) check_timer_->arm_every(std::chrono::hours(1));  // as Heartbeat's STONITH-stat
   return {};
 }
 

@@ -67,6 +67,7 @@ std::string Daemon::reload() {
 std::string Daemon::apply_reload(Configuration next, wire::Keyring keyring, std::string& errors) {
   config::HaCf& cf = next.set.ha_cf;
   std::vector<std::string> changed;
+  bool rejudge_silent_peer = false;
   auto own = net::local_ipv4_addresses();
   if (!own) {
     errors = own.error().message;
@@ -122,10 +123,25 @@ std::string Daemon::apply_reload(Configuration next, wire::Keyring keyring, std:
     else lease_timer_->disarm();
     changed.push_back("VIP lease");
   }
-  if (!fence_->shooting() && gate_->state() == core::FenceState::idle) {
+  vips_->set_announce(net::AnnounceConfig{cf.arp_count, cf.arp_interval});
+  runner_->set_config(RunnerConfig{cf.resource_start_timeout, cf.resource_stop_timeout,
+                                   cf.resource_status_timeout, script_env()});
+  ownership_->set_auto_failback(cf.auto_failback != config::AutoFailback::off);
+  // Devices and the fence gate's settings change between shots, never during
+  // one. A silent peer is judged again under them: fixing a device that gave
+  // up, then reloading, shoots again.
+  const core::FenceState fs = gate_->state();
+  if (!fence_->shooting() && fs != core::FenceState::shooting && fs != core::FenceState::waiting) {
     fence_devices_ = next.set.fence_devices;
     fence_ = std::make_unique<FenceRunner>(fence_devices_, *executor_, clock_);
     if (!fence_devices_.empty()) fence_->check_devices();
+    if (fence_devices_.empty()) check_timer_->disarm();
+    else check_timer_->arm_every(std::chrono::hours(1));
+    gate_.emplace(fence_config(cf));
+    if (fs == core::FenceState::gave_up || fs == core::FenceState::never_seen)
+      rejudge_silent_peer = true;
+  } else {
+    changed.push_back("fencing kept until the shot under way ends (reload again then)");
   }
 
   const bool groups_changed = config::digest(next.set.haresources) != resources_digest_;
@@ -138,6 +154,8 @@ std::string Daemon::apply_reload(Configuration next, wire::Keyring keyring, std:
     retire_leaving_groups();
     changed.push_back("haresources (applied once no group is moving)");
   }
+  if (rejudge_silent_peer && membership_->peer_state() == core::PeerState::dead)
+    on_peer_dead(core::PeerDead{Millis{0}, !membership_->last_heard()});
   settle();
   std::string summary;
   for (const auto& c : changed) summary += (summary.empty() ? "" : ", ") + c;

@@ -62,6 +62,9 @@ class ResourceRunner {
   void reconfigure(resources::GroupAgents agents, RunnerConfig config,
                    const std::vector<std::optional<size_t>>& carried);
 
+  // Reload: deadlines and script environment for operations started from now on.
+  void set_config(RunnerConfig config) { config_ = std::move(config); }
+
   // Announces again every VIP of `group` that this node has added.
   void reannounce(size_t group);
 

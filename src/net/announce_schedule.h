@@ -43,6 +43,8 @@ class AnnounceSchedule {
   std::vector<Announcement> take_due(Instant now);
 
   size_t bursts() const { return due_.size(); }
+  // Bursts started from now on follow `config`; those running keep theirs.
+  void set_config(AnnounceConfig config) { config_ = config; }
 
  private:
   struct Burst {

@@ -188,17 +188,18 @@ std::vector<int> LinkSet::fds() const {
   return out;
 }
 
+// The link a datagram came in on: same socket, same interface, and for the
+// shared port socket, the right kind (a broadcast copy is not a second copy
+// of the unicast one: that would look like a replay). -1 if none.
 int LinkSet::find_link(int fd, unsigned ifindex, in_addr dst) const {
   const bool broadcast = dst.s_addr == htonl(INADDR_BROADCAST);
-  int fallback = -1;
   for (size_t i = 0; i < links_.size(); ++i) {
     const Link& l = links_[i];
     if (l.fd != fd || l.ifindex != ifindex) continue;
     if (l.ep.kind == config::LinkKind::mcast) return static_cast<int>(i);
     if ((l.ep.kind == config::LinkKind::bcast) == broadcast) return static_cast<int>(i);
-    fallback = static_cast<int>(i);
   }
-  return fallback;
+  return -1;
 }
 
 size_t LinkSet::drain(int fd, const Sink& sink) {

@@ -109,6 +109,8 @@ Result<Vip> VipManager::resolve(const VipSpec& spec) {
   return vip;
 }
 
+void VipManager::set_announce(AnnounceConfig announce) { s_->schedule.set_config(announce); }
+
 void VipManager::set_lease(std::optional<Millis> lease) {
   if (!lease) return s_->lease_s.reset();
   s_->lease_s = static_cast<uint32_t>(std::max<int64_t>(1, lease->count() / 1000));

@@ -14,7 +14,8 @@
 //       key_file = /etc/cluster/fence_xvm.key
 //       uri = lxc:///system        (external/libvirt's hypervisor_uri)
 //       delay = 0                  (seconds before the agent acts)
-//       timeout = 20               (seconds the agent may take)
+//       timeout = 20               (seconds: twinbeat kills the agent after
+//                                   timeout + delay + 5 s; not passed to it)
 //       action = off               (off or reboot)
 //       any_other_key = value      (passed to the agent as it is)
 //

@@ -164,6 +164,9 @@ class Ownership {
   // said is forgotten (it was about the old groups) until it speaks again.
   Actions reconfigure(OwnershipConfig next, const std::vector<std::optional<size_t>>& carried);
 
+  // Reload: auto_failback on or off from now on.
+  void set_auto_failback(bool on) { config_.auto_failback = on; }
+
   // hb_standby: hands the selected groups this node holds to the peer (stop
   // here, then offer). Returns the groups that will move; fails when the
   // peer is not alive and running, or a selected group is moving already.

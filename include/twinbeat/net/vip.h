@@ -67,6 +67,8 @@ class VipManager {
   // Every address added from now on carries this lifetime (the VIP lease),
   // which renew() extends; nullopt (the default): permanent addresses.
   void set_lease(std::optional<Millis> lease);
+  // Announcement bursts started from now on follow `announce` (reload).
+  void set_announce(AnnounceConfig announce);
 
   // Adds the address (IPv6 without DAD delay) and schedules an announcement
   // burst. Adding an address already present succeeds (and gives it the

@@ -63,6 +63,7 @@ TEST(HaCf, scalar_directive_errors_name_the_line_and_the_value) {
       {"rtprio 0\n", "ha.cf:1: rtprio: '0' is not a priority (1..99)"},
       {"rtprio 100\n", "ha.cf:1: rtprio: '100' is not a priority (1..99)"},
       {"watchdog /dev/watchdog\nwatchdog /dev/watchdog1\n",
+       "ha.cf:1: warning: 'watchdog' is read but has no effect in this version\n"
        "ha.cf:2: watchdog is multiply specified (first on line 1); give it once"},
       {"keepalive 2\nkeepalive 1\n",
        "ha.cf:2: warning: keepalive is set again; this replaces the value on line 1"},
@@ -70,17 +71,17 @@ TEST(HaCf, scalar_directive_errors_name_the_line_and_the_value) {
   check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
 }
 
-TEST(HaCf, crm_on_in_any_form_points_to_the_pacemaker_export) {
+TEST(HaCf, crm_on_in_any_form_is_refused_with_the_fix) {
   const Row rows[] = {
       {"crm yes\n",
-       "ha.cf:1: crm yes: twinbeat manages haresources groups itself; to run this cluster under "
-       "Pacemaker, use 'twinbeat export pacemaker'"},
+       "ha.cf:1: crm yes: twinbeat manages haresources groups itself and does not run under "
+       "Pacemaker; set 'crm no'"},
       {"crm respawn\n",
-       "ha.cf:1: crm respawn: twinbeat manages haresources groups itself; to run this cluster "
-       "under Pacemaker, use 'twinbeat export pacemaker'"},
+       "ha.cf:1: crm respawn: twinbeat manages haresources groups itself and does not run "
+       "under Pacemaker; set 'crm no'"},
       {"pacemaker on\n",
-       "ha.cf:1: pacemaker on: twinbeat manages haresources groups itself; to run this cluster "
-       "under Pacemaker, use 'twinbeat export pacemaker'"},
+       "ha.cf:1: pacemaker on: twinbeat manages haresources groups itself and does not run "
+       "under Pacemaker; set 'crm no'"},
       {"crm no\n", ""},
       {"pacemaker off\n", ""},
   };
@@ -206,9 +207,11 @@ TEST(HaCf, warnings_alone_leave_the_file_usable) {
   CHECK(parsed.ok());
 }
 
-TEST(HaCf, typical_heartbeat_file_reads_without_a_word) {
+TEST(HaCf, typical_heartbeat_file_reads_with_warnings_only_for_what_does_nothing_yet) {
   const Parsed<HaCf> parsed = parse_ha_cf(kTypical, "ha.cf");
-  STRCMP_EQUAL("", messages(parsed.diagnostics).c_str());
+  STRCMP_EQUAL("ha.cf:12: warning: 'ping' is read but has no effect in this version\n"
+               "ha.cf:13: warning: 'respawn' is read but has no effect in this version",
+               messages(parsed.diagnostics).c_str());
   const HaCf& cf = parsed.value;
   CHECK(cf.logfacility == LOG_LOCAL0);
   LONGS_EQUAL(1000, cf.keepalive.count());
@@ -294,7 +297,9 @@ TEST(HaCf, scalar_values_are_stored) {
                               "watchdog /dev/watchdog\n") +
                       kTwoNodesAndALink,
                   "ha.cf");
-  STRCMP_EQUAL("", messages(parsed.diagnostics).c_str());
+  STRCMP_EQUAL("ha.cf:7: warning: 'deadping' is read but has no effect in this version\n"
+               "ha.cf:8: warning: 'watchdog' is read but has no effect in this version",
+               messages(parsed.diagnostics).c_str());
   const HaCf& cf = parsed.value;
   CHECK(cf.auto_failback == AutoFailback::on);
   CHECK(cf.logfacility == LOG_DAEMON);
