@@ -187,6 +187,9 @@ install: all
 	ln -sf twinbeat $(DESTDIR)$(SBINDIR)/hb_standby
 	ln -sf twinbeat $(DESTDIR)$(SBINDIR)/hb_takeover
 	ln -sf $(SBINDIR)/twinbeat $(DESTDIR)$(PREFIX)/bin/cl_status
+	for m in man/*.[1-8]; do \
+	  install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	done
 	install -D -m 0755 init/twinbeat $(DESTDIR)$(SYSCONFDIR)/init.d/twinbeat
 	install -D -m 0644 init/twinbeat.service $(DESTDIR)$(SYSTEMDUNITDIR)/twinbeat.service
 
