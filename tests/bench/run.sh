@@ -2,12 +2,13 @@
 # What `make bench` runs (after `make all tools` and tests/deps.sh bench):
 # detection time after a SIGKILL, the idle cost beside keepalived, failover
 # behind haproxy beside keepalived (link down, kill, graceful), and the
-# takeover of 1 to 128 VIPs beside keepalived.
+# takeover of 1 to 128 VIPs beside keepalived, and failover with real fencing
+# (the fencing lab) and with the VIP lease alone.
 # Exit status 1 if a twinbeat target was missed.
 set -uo pipefail
 cd "$(dirname "$0")" || exit 1
 status=0
-for b in detection idle failover scale; do
+for b in detection idle failover scale fencing; do
   echo "=== bench: $b"
   t0=$(date +%s)
   # Each bench cleans up after itself; the bounds are their own (10 runs of

@@ -5,8 +5,10 @@
 # node's processes. Sourced after lib.sh; a scenario calls, in this order:
 #
 #   tb_init PFX; tb_topology 1        lib.sh: PFX-sw (br0), PFX-a, PFX-b, PFX-x
-#   fence_lab_up [--multicast]        libvirtd, key, PFX-fv, fence_virtd (TCP [+ multicast])
+#   fence_lab_up [--multicast] [--power-nics]   libvirtd, key, PFX-fv, fence_virtd (TCP [+ multicast])
 #   fence_lab_domain NODE NETNS CMD...   domain PFX-NODE runs CMD, a descendant of the container
+#   fence_lab_define_node / fence_lab_node NODE   lib.sh's node NODE (twinbeatd) in domain PFX-NODE; TB_PID[NODE]
+#   fence_lab_cut / fence_lab_heal NODE   drop / let through NODE's heartbeats (nftables)
 #   fence_lab_agent KIND WHERE ACTION [DOMAIN]   xvm | virt | twinbeat, from a netns or a domain
 #   fence_lab_state / fence_lab_wait_state / fence_lab_start / fence_lab_pids DOMAIN
 #   (fence_lab_down runs at exit, before lib.sh's clean-up; it is idempotent.)
@@ -42,15 +44,30 @@ FL_LXC_DRIVER=/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver
 FL_STATE_DIRS=(/run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt
   /etc/libvirt/lxc /etc/libvirt/nwfilter /etc/libvirt/secrets /etc/libvirt/storage)
 FL_CGROUP_CONTROLLERS=(cpu cpuacct cpuset memory devices freezer blkio pids)
-declare -A FL_PID=() FL_NODE=()
+declare -A FL_PID=() FL_NODE=() FL_TB_NODES=()
+FL_POWER_NICS=""
 
 # --- set-up ---------------------------------------------------------------
 
-# fence_lab_up [--multicast]: after tb_init and tb_topology. Tears down what a
-# crashed run left, then starts libvirtd and fence_virtd (TCP; --multicast
-# adds a second one with the multicast listener), and makes the key.
+# fence_lab_up [--multicast] [--power-nics]: after tb_init and tb_topology.
+# Tears down what a crashed run left, then starts libvirtd and fence_virtd
+# (TCP; --multicast adds a second one with the multicast listener), and makes
+# the key. --power-nics: a domain's network interfaces follow its power, as a
+# machine's NIC does (see _fl_write_hook): when libvirt stops a domain (a
+# fence), every link of its netns but lo goes down and every address the lab
+# did not configure (the VIPs) is deleted, before libvirt reports the domain
+# off; when it starts, the links come up. Without it, a fenced domain's netns
+# keeps the VIPs it had, which no powered-off machine does.
 fence_lab_up() {
-  local multicast=${1:-}
+  local multicast="" arg
+  FL_POWER_NICS=""
+  for arg in "$@"; do
+    case $arg in
+      --multicast) multicast=--multicast ;;
+      --power-nics) FL_POWER_NICS=1 ;;
+      *) fail "fence_lab_up: unknown option '$arg'" ;;
+    esac
+  done
   _fl_vars
   _fl_require
   trap _fl_exit EXIT
@@ -59,9 +76,11 @@ fence_lab_up() {
   if virsh -q -c "$FL_URI" uri >/dev/null 2>&1; then
     fail "a libvirtd the lab did not start answers on $FL_URI; the lab needs the machine's only one"
   fi
+  _fl_remove_stale_hook
   mkdir -p "$FL_RUN/drivers" "$FL_DIR"
   _fl_record_absent
   ln -sf "$FL_LXC_DRIVER" "$FL_RUN/drivers/"
+  if [[ -n $FL_POWER_NICS ]]; then _fl_write_hook; fi  # libvirtd looks for hooks when it starts
   _fl_start_libvirtd
   (umask 077 && dd if=/dev/urandom of="$FL_KEY" bs=4096 count=1 status=none)
   _fl_write_init
@@ -85,6 +104,12 @@ fence_lab_up() {
 # Realtime (sched_setscheduler) fails in a domain unless FL_RT_RUNTIME_US is
 # set: see _fl_rt_budget.
 fence_lab_domain() {
+  fence_lab_define "$@"
+  fence_lab_start "$PFX-$1"
+}
+
+# fence_lab_define NODE NETNS CMD...: fence_lab_domain without the start.
+fence_lab_define() {
   local node=$1 netns=$2 name=$PFX-$1
   shift 2
   mkdir -p "$TB_WORK/$node"
@@ -92,8 +117,8 @@ fence_lab_domain() {
   _fl_domain_xml "$name" "$netns" "$FL_DIR/init" "$name" "$TB_WORK/$node/stderr" \
     "${FL_RT_RUNTIME_US:-0}" "$@" >"$FL_DIR/$node.xml"
   FL_NODE[$name]=$node
+  if [[ -n ${FL_POWER_NICS:-} ]]; then _fl_record_nics "$name" "$netns"; fi
   virsh -q -c "$FL_URI" define "$FL_DIR/$node.xml" >/dev/null || fail "virsh define $name failed"
-  fence_lab_start "$name"
 }
 
 # fence_lab_start DOMAIN: starts a defined domain (again, after a fence) and
@@ -146,6 +171,17 @@ fence_lab_pids() {
   _fl_descendants "$ctl"
 }
 
+# fence_lab_pids_of DOMAIN COMM: the host pids of DOMAIN's processes called
+# COMM (a pid file written inside a domain holds the pid its pid namespace
+# sees, not the host's).
+fence_lab_pids_of() {
+  local pid
+  for pid in $(fence_lab_pids "$1"); do
+    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] && ! tb_gone "$pid"; then echo "$pid"; fi
+  done
+  return 0
+}
+
 # fence_lab_in DOMAIN CMD...: runs CMD inside the running domain (its
 # namespaces and cgroup, so a fence kills it too), stdin passed on.
 fence_lab_in() {
@@ -191,6 +227,78 @@ fence_lab_agent() {
   "${run[@]}" "$agent" <<<"$req"
 }
 
+# --- twinbeat nodes in domains ---------------------------------------------------
+
+# fence_lab_node NODE: lib.sh's node NODE (a or b) in the persistent domain
+# PFX-NODE, joined to netns PFX-NODE: twinbeatd with tb_start_node's
+# arguments (its output to NODE/stderr), under a keeper that keeps the domain
+# running when twinbeatd ends, as a machine whose daemon crashed keeps its
+# VIPs and haproxy until it is fenced. Defines the domain the first time and
+# starts it again later (after a fence). Sets TB_PID[NODE] to twinbeatd's
+# pid, so that lib.sh's and lib_lb.sh's helpers (tb_gone, tb_running,
+# tb_status, lb_wait_holder, ...) work as for tb_start_node; it is not this
+# shell's child, so do not `wait` for it (tb_stop_node would return 127).
+fence_lab_node() {
+  local n=$1 pid=""
+  fence_lab_define_node "$n"
+  fence_lab_start "$PFX-$n"
+  # The keeper starts twinbeatd at once; 2 s bounds a loaded machine.
+  local deadline=$(($(now_ms) + 2000))
+  while :; do
+    pid=$(_fl_children "${FL_PID[$n]}" | head -n 1)
+    [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == twinbeatd ]] && break
+    (($(now_ms) < deadline)) || fail "domain $PFX-$n: twinbeatd not running 2 s after the keeper"
+    sleep 0.01
+  done
+  TB_PID["$n"]=$pid
+}
+
+# fence_lab_define_node NODE: defines fence_lab_node's domain, once, without
+# starting it. Define both nodes' domains before starting either: a daemon
+# checks its fence device when it starts (and then hourly), and the device's
+# list names only defined domains.
+fence_lab_define_node() {
+  local n=$1 d=$TB_WORK/$1
+  FL_TB_NODES[$n]=1
+  virsh -q -c "$FL_URI" dominfo "$PFX-$n" >/dev/null 2>&1 && return 0
+  [[ -x $FL_DIR/keeper ]] || _fl_write_keeper
+  mkdir -p "$d/run" "$d/state"
+  fence_lab_define "$n" "$PFX-$n" "$FL_DIR/keeper" "$TB_BIN/twinbeatd" -f -c "$d/conf" \
+    --node "${TB_NODE_NAME[$n]}" --state-dir "$d/state" --run-dir "$d/run"
+}
+
+# fence_lab_cut NODE: nftables in NODE's namespace drops every heartbeat (UDP
+# port 694, in and out): the node runs on, hearing no one and heard by no
+# one. fence_lab_heal NODE lets them through again. The table goes with the
+# namespace.
+fence_lab_cut() {
+  ip netns exec "$PFX-$1" nft -f - <<'EOF' || fail "nft: cannot cut the heartbeats of $1"
+table inet tb_cut {
+  chain in {
+    type filter hook input priority 0; policy accept;
+    udp dport 694 counter drop
+    udp sport 694 counter drop
+  }
+  chain out {
+    type filter hook output priority 0; policy accept;
+    udp dport 694 counter drop
+    udp sport 694 counter drop
+  }
+}
+EOF
+}
+
+fence_lab_heal() {
+  ip netns exec "$PFX-$1" nft delete table inet tb_cut || fail "nft: cannot let the heartbeats of $1 through"
+}
+
+# fence_lab_cut_drops NODE: packets NODE's cut has dropped so far (in + out;
+# a packet dropped on the way in is not seen on the way out).
+fence_lab_cut_drops() {
+  ip netns exec "$PFX-$1" nft list table inet tb_cut 2>/dev/null |
+    awk '{ for (i = 1; i < NF; i++) if ($i == "packets") n += $(i + 1) } END { print n + 0 }'
+}
+
 # --- teardown -------------------------------------------------------------------
 
 # fence_lab_down: the recipe's teardown, in its order. Idempotent; acts only on
@@ -204,6 +312,9 @@ fence_lab_down() {
       virsh -q -c "$FL_URI" undefine "$name" >/dev/null 2>&1 || true
     done
   fi
+  # Their daemons died with the domains: lib.sh's clean-up must not kill
+  # those pids again (they may be reused by now).
+  for name in "${!FL_TB_NODES[@]}"; do unset "TB_PID[$name]"; done
   _fl_stop "$FL_RUN/fence_virtd-tcp.pid" fence_virtd
   _fl_stop "$FL_RUN/fence_virtd-mcast.pid" fence_virtd
   _fl_stop "$FL_RUN/libvirtd.pid" libvirtd
@@ -240,6 +351,7 @@ _fl_require() {
 _fl_exit() {
   local rc=$?
   trap - EXIT
+  set +e  # errexit would end the handler at `(exit "$rc")` below when rc is not 0
   fence_lab_down >/dev/null 2>&1 || true
   (exit "$rc")
   tb_cleanup
@@ -382,6 +494,99 @@ trap 'kill -TERM "$child" 2>/dev/null' TERM
 while kill -0 "$child" 2>/dev/null; do wait "$child"; done
 EOF
   chmod 0755 "$FL_DIR/init"
+}
+
+# _fl_write_keeper: the command of fence_lab_node's domains, run by init:
+#   keeper CMD...
+# Runs CMD; when CMD ends (a crash), the domain stays up until libvirt stops
+# it. It waits for CMD even after SIGTERM (libvirt's first step of a
+# destroy), so that a daemon that shuts down gracefully is not cut short by
+# the end of the container's PID 1.
+_fl_write_keeper() {
+  cat >"$FL_DIR/keeper" <<'EOF'
+#!/bin/bash
+# The keeper of a twinbeat node in a fencing-lab domain (tests/e2e/lib_fence.sh).
+"$@" &
+child=$!
+term=""
+trap 'term=1' TERM
+while kill -0 "$child" 2>/dev/null; do wait "$child"; done
+while [[ -z $term ]]; do
+  sleep 1 &
+  wait $!
+done
+EOF
+  chmod 0755 "$FL_DIR/keeper"
+}
+
+FL_HOOKS=/etc/libvirt/hooks
+
+# _fl_write_hook: --power-nics. libvirtd runs /etc/libvirt/hooks/lxc
+# (read when it starts) as "lxc DOMAIN OPERATION SUB-OPERATION EXTRA" with
+# the domain's XML on stdin; "stopped" runs inside the destroy, before
+# libvirt reports the domain off (so before any fence agent returns), and
+# "prepare" before a start. It acts only on domains with a file in
+# $FL_RUN/nics (ours), and logs each action to $FL_DIR/hook.log with its
+# time in ms. The directory is recorded as created: teardown removes it.
+_fl_write_hook() {
+  local ip
+  ip=$(command -v ip)
+  [[ ! -e $FL_HOOKS ]] || fail "$FL_HOOKS exists: --power-nics does not replace libvirt hooks the lab did not write"
+  echo "$FL_HOOKS" >>"$FL_RUN/created"
+  mkdir -p "$FL_HOOKS" "$FL_RUN/nics"
+  sed -e "s|@RUN@|$FL_RUN|g" -e "s|@DIR@|$FL_DIR|g" -e "s|@IP@|$ip|g" >"$FL_HOOKS/lxc" <<'EOF'
+#!/bin/bash
+# fencing-lab hook (tests/e2e/lib_fence.sh --power-nics): a domain's
+# network interfaces follow its power.
+cat >/dev/null  # the domain's XML
+dom=$1 op=$2
+nics=@RUN@/nics/$dom
+[[ -r $nics ]] || exit 0
+exec >>@DIR@/hook.log 2>&1 </dev/null
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+IP=@IP@
+{
+  read -r ns
+  mapfile -t keep
+} <"$nics"
+links=$($IP -n "$ns" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); if ($2 != "lo") print $2 }')
+case $op in
+  stopped)
+    # The power is off: the links first (nothing reaches the VIPs from
+    # then on), then every address the lab did not configure.
+    for l in $links; do $IP -n "$ns" link set "$l" down; done
+    gone=""
+    while read -r dev addr; do
+      printf '%s\n' "${keep[@]}" | grep -qxF "$dev $addr" && continue
+      if $IP -n "$ns" addr del "$addr" dev "$dev"; then gone+=" $addr"; fi
+    done < <($IP -n "$ns" -o addr show scope global | awk '{ print $2, $4 }')
+    echo "$(date +%s%3N) $dom stopped: links of $ns down ($(echo $links)); deleted:${gone:- nothing}"
+    ;;
+  prepare)
+    for l in $links; do $IP -n "$ns" link set "$l" up; done
+    echo "$(date +%s%3N) $dom prepare: links of $ns up ($(echo $links))"
+    ;;
+esac
+exit 0
+EOF
+  chmod 0755 "$FL_HOOKS/lxc"
+}
+
+# _fl_remove_stale_hook: a hook a crashed lab run of another scenario left
+# (the only libvirtd is not running now, or fence_lab_up would have
+# refused): only our own file, alone in the directory.
+_fl_remove_stale_hook() {
+  [[ -e $FL_HOOKS/lxc ]] || return 0
+  grep -q '^# fencing-lab hook' "$FL_HOOKS/lxc" 2>/dev/null || return 0
+  [[ $(ls -A "$FL_HOOKS") == lxc ]] || return 0
+  rm -rf "$FL_HOOKS"
+}
+
+# _fl_record_nics DOMAIN NETNS: what the hook keeps: the netns, then each
+# address configured now ("DEV ADDR/PREFIX"), before any daemon added a VIP.
+_fl_record_nics() {
+  mkdir -p "$FL_RUN/nics"
+  { echo "$2"; ip -n "$2" -o addr show scope global | awk '{ print $2, $4 }'; } >"$FL_RUN/nics/$1"
 }
 
 # Realtime in a domain: with RT group scheduling, a new cpu cgroup gets no RT

@@ -264,7 +264,10 @@ lb_kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 # --- who holds the group ---------------------------------------------------------
 
 # lb_vip_here NODE: the VIP is configured on NODE's eth0.
-lb_vip_here() { ip -n "$PFX-$1" -o addr show dev eth0 | grep -qF " $LB_VIP/"; }
+# (grep reads everything: with `grep -q`, ip, which flushes each address it
+# prints, is killed by SIGPIPE when an address follows the VIP, and
+# pipefail turns that into "no VIP".)
+lb_vip_here() { ip -n "$PFX-$1" -o addr show dev eth0 | grep -F " $LB_VIP/" >/dev/null; }
 
 # lb_holds NODE: NODE's status says it holds the group.
 lb_holds() { tb_field_is "$1" groups.0.here held; }
