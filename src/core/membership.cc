@@ -62,7 +62,9 @@ Events Membership::on_heartbeat(LinkId link, const Heartbeat& hb, Instant now) {
       out.push_back(PeerUp{PeerUp::Why::first_contact, hb.generation, std::nullopt});
       break;
     case PeerState::dead:
-      if (new_generation)
+      if (!last_heard_)  // declared dead after initdead, never heard: first contact
+        out.push_back(PeerUp{PeerUp::Why::first_contact, hb.generation, std::nullopt});
+      else if (new_generation)
         out.push_back(PeerUp{PeerUp::Why::restarted, hb.generation, std::nullopt});
       else
         out.push_back(PeerUp{PeerUp::Why::returned, hb.generation, now - *last_heard_});

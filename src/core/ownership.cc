@@ -96,6 +96,18 @@ std::optional<Error> Ownership::check_can_move() const {
   return std::nullopt;
 }
 
+Actions Ownership::lost(size_t g) {
+  Group& gr = groups_.at(g);
+  if (gr.state == Local::held) {
+    gr.tentative = true;
+    gr.partial = true;
+  }
+  Actions out{Announce{}};
+  Actions more = evaluate();
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 Actions Ownership::retire(size_t g) {
   groups_.at(g).retiring = true;
   return evaluate();

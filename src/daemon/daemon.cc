@@ -194,7 +194,7 @@ Result<void> Daemon::open_resources() {
   });
   if (!timer) return timer.error();
   vip_timer_.emplace(std::move(*timer));
-  auto renew = add_timer([this] { runner_->renew_leases(); });
+  auto renew = add_timer([this] { renew_leases(); });
   if (!renew) return renew.error();
   lease_timer_.emplace(std::move(*renew));
   if (lease_) lease_timer_->arm_every(*lease_ / 3);  // two renewals may fail before it expires
@@ -333,6 +333,9 @@ void Daemon::on_heartbeat_timer() {
     next_late_log_ = now + kLateLogInterval;
   }
   next_send_ = now + config_.ha_cf.keepalive;
+  // After a stall longer than a renewal period, a VIP may have expired: find
+  // out before saying "held" to a peer that may have taken it over meanwhile.
+  if (lease_ && late > *lease_ / 3) renew_leases();
   send_heartbeat();
   control_->expire(now);
 }

@@ -80,6 +80,7 @@ class Daemon {
   void finish_shutdown();
   void arm_vip_timer();
   void apply_fence(const core::FenceActions& actions);
+  void renew_leases();
   core::FenceConfig fence_config(const config::HaCf& cf) const;
   void arm_fence_timer();
   std::vector<std::string> script_env() const;

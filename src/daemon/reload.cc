@@ -118,7 +118,7 @@ std::string Daemon::apply_reload(Configuration next, wire::Keyring keyring, std:
     // reloads in a row must never starve the renewals.
     lease_ = lease;
     vips_->set_lease(lease_);
-    runner_->renew_leases();
+    renew_leases();
     if (lease_) lease_timer_->arm_every(*lease_ / 3);
     else lease_timer_->disarm();
     changed.push_back("VIP lease");

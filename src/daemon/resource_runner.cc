@@ -43,15 +43,18 @@ ResourceRunner::ResourceRunner(resources::GroupAgents agents, RunnerConfig confi
   }
 }
 
-void ResourceRunner::renew_leases() {
-  for (auto& group : added_)
-    for (auto& vip : group) {
+std::vector<size_t> ResourceRunner::renew_leases() {
+  std::vector<size_t> lost;
+  for (size_t g = 0; g < added_.size(); ++g)
+    for (auto& vip : added_[g]) {
       if (!vip) continue;
       if (auto r = vips_.renew(*vip); !r) {
         log(Level::crit, "%s: %s", vip->spec.text.c_str(), r.error().message.c_str());
         vip.reset();
+        if (lost.empty() || lost.back() != g) lost.push_back(g);
       }
     }
+  return lost;
 }
 
 void ResourceRunner::reconfigure(resources::GroupAgents agents, RunnerConfig config,

@@ -55,7 +55,8 @@ class ResourceRunner {
   // Extends the lease of every VIP this node has added and not removed. A VIP
   // whose lease ran out stays gone (the peer may hold it by now); it is
   // logged and forgotten.
-  void renew_leases();
+  // Returns the groups that lost a VIP that way.
+  std::vector<size_t> renew_leases();
   // Reload: new agents and deadlines; carried[i] names the current group
   // that new group i continues (its records and VIPs carry over). Only when
   // no operation is in flight.

@@ -47,6 +47,24 @@ void Daemon::apply_fence(const core::FenceActions& actions) {
   arm_fence_timer();
 }
 
+// A VIP whose lease ran out (this node stalled longer than the lease) is
+// gone for good: its group is told, so it yields to a peer that took it
+// over, or is completed again.
+void Daemon::renew_leases() {
+  const std::vector<size_t> lost = runner_->renew_leases();
+  if (lost.empty()) return;
+  // What the peer said while we were stalled comes first: it may hold them now.
+  links_->drain_all([this](size_t link, std::span<const uint8_t> d) {
+    on_datagram(link, d, clock_.now());
+  });
+  for (size_t g : lost) {
+    log(Level::crit, "resource group %s lost its VIP while this node was stalled",
+        config_.haresources.groups[g].name.c_str());
+    dispatch(ownership_->lost(g));
+  }
+  settle();
+}
+
 void Daemon::arm_fence_timer() {
   if (auto next = gate_->next_deadline())
     fence_timer_->arm_at(*next);

@@ -164,6 +164,12 @@ class Ownership {
   // said is forgotten (it was about the old groups) until it speaks again.
   Actions reconfigure(OwnershipConfig next, const std::vector<std::optional<size_t>>& carried);
 
+  // A resource of `group` vanished while held here (its VIP's lease ran out
+  // while this node was stalled; the peer may have taken it over since).
+  // The group is treated as found: it yields to a peer that holds it, and
+  // is completed again otherwise.
+  Actions lost(size_t group);
+
   // Reload: auto_failback on or off from now on.
   void set_auto_failback(bool on) { config_.auto_failback = on; }
 

@@ -108,6 +108,17 @@ TEST(Membership, heartbeat_after_death_brings_the_peer_back_as_returned) {
   CHECK(m.peer_state() == PeerState::up);
 }
 
+TEST(Membership, first_heartbeat_after_initdead_expired_is_a_first_contact) {
+  Membership m(kTimers, 1, clock.now());
+  clock.advance(kTimers.initdead);
+  (void)m.on_tick(clock.now());
+  CHECK(m.peer_state() == PeerState::dead);
+  clock.advance(Millis{5000});
+  Events e = m.on_heartbeat(0, hb(), clock.now());
+  CHECK(only<PeerUp>(e).why == PeerUp::Why::first_contact);
+  CHECK_FALSE(only<PeerUp>(e).silent_for.has_value());
+}
+
 TEST(Membership, new_generation_after_death_is_a_restart) {
   Membership m(kTimers, 1, clock.now());
   (void)m.on_heartbeat(0, hb(7), clock.now());

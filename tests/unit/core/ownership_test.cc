@@ -423,6 +423,28 @@ TEST(Ownership, holder_hands_over_a_group_the_peer_wants) {
   CHECK(o.advertised(0).offered);
 }
 
+TEST(Ownership, group_that_lost_its_vip_yields_to_a_peer_holding_it) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  // Stalled past the lease: the peer took group 0 meanwhile. Its news is
+  // read first (the daemon drains its sockets); alone it changes nothing.
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_with(GroupState::held, GroupState::held))).size());
+  Actions a = o.lost(0);
+  CHECK(has_change(a, Kind::releasing, 0, Why::peer_holds));
+}
+
+TEST(Ownership, group_that_lost_its_vip_is_completed_when_nobody_else_holds_it) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  Actions a = o.lost(0);
+  CHECK(has_change(a, Kind::acquiring, 0, Why::preferred));
+  CHECK(runs(a)[0].group == 0 && runs(a)[0].op == Op::start);
+}
+
 TEST(Ownership, retired_group_is_released_and_never_taken_again) {
   Ownership o(two_groups());
   (void)o.start();
