@@ -75,6 +75,12 @@ bool Ownership::busy(size_t g) const {
 
 Actions Ownership::on_peer_ad(const PeerAd& ad) {
   peer_ = ad;
+  // Back after a silence: whatever it held meanwhile, the addresses may have
+  // been announced from there. Which of us heard the other first decides
+  // whether its first word is `held`, `stopping` or already `none`.
+  if (liveness_ == PeerLiveness::dead_confirmed || liveness_ == PeerLiveness::dead_unconfirmed)
+    for (auto& gr : groups_)
+      if (gr.state == Local::held) gr.contested = true;
   liveness_ = PeerLiveness::alive;
   for (size_t g = 0; g < groups_.size() && g < peer_.groups.size(); ++g)
     if (peer_.groups[g] && peer_.groups[g]->state == GroupState::held) groups_[g].offered = false;
@@ -248,8 +254,9 @@ Actions Ownership::evaluate() {
   return out;
 }
 
-// Held here and there: remember it; when the peer lets go while it still
-// runs here, announce its addresses again.
+// Held here and there (or maybe there, while the peer was silent): remember
+// it; when the peer lets go while it still runs here, announce its
+// addresses again, since the network last heard them from the peer.
 void Ownership::track_contest(size_t g, Actions& out) {
   Group& gr = groups_[g];
   if (gr.state != Local::held) {
@@ -259,7 +266,7 @@ void Ownership::track_contest(size_t g, Actions& out) {
   const std::optional<GroupAd>* ad = g < peer_.groups.size() ? &peer_.groups[g] : nullptr;
   const bool alive = liveness_ == PeerLiveness::alive;
   const GroupState peer = alive && ad && *ad ? (**ad).state : GroupState::none;
-  if (alive && (peer == GroupState::starting || peer == GroupState::held)) {
+  if (alive && peer != GroupState::none && peer != GroupState::probing) {
     gr.contested = true;
   } else if (gr.contested && peer == GroupState::none &&
              liveness_ != PeerLiveness::unknown && liveness_ != PeerLiveness::dead_unconfirmed) {

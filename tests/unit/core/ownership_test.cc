@@ -302,6 +302,40 @@ TEST(Ownership, keeper_announces_again_once_the_peer_lets_go_after_a_partition) 
   CHECK_FALSE(reannounced(o.on_peer_ad(peer_with(GroupState::none, GroupState::held)), 0));
 }
 
+// The peer may hear us first after the heal and be letting go before we hear
+// it: its first word is `stopping`, or already `none`.
+TEST(Ownership, keeper_announces_again_when_the_returning_peer_is_already_letting_go) {
+  auto reannounced = [](const Actions& a, size_t g) {
+    for (const auto& x : a)
+      if (auto* r = std::get_if<Reannounce>(&x); r && r->group == g) return true;
+    return false;
+  };
+  for (GroupState first : {GroupState::stopping, GroupState::none}) {
+    Ownership o(two_groups());
+    (void)o.start();
+    (void)probe_all(o, false);
+    (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+    Actions a = o.on_peer_ad(peer_with(first, GroupState::held));
+    if (first == GroupState::stopping) {
+      CHECK_FALSE(reannounced(a, 0));
+      a = o.on_peer_ad(peer_with(GroupState::none, GroupState::held));
+    }
+    CHECK(reannounced(a, 0));
+    CHECK_FALSE(reannounced(o.on_peer_ad(peer_with(GroupState::none, GroupState::held)), 0));
+  }
+}
+
+TEST(Ownership, peer_heard_all_along_letting_nothing_go_causes_no_announcement) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  (void)o.on_peer_ad(peer_with(GroupState::none, GroupState::held));
+  for (int i = 0; i < 3; ++i)
+    for (const auto& x : o.on_peer_ad(peer_with(GroupState::none, GroupState::held)))
+      CHECK_FALSE(std::holds_alternative<Reannounce>(x));
+}
+
 TEST(Ownership, shutdown_releases_every_group_then_completes) {
   Ownership o(two_groups());
   (void)o.start();
