@@ -3,6 +3,7 @@
 #   make            build build/bin/{twinbeatd,twinbeat,twinbeat-executor}
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make bench      measured figures, side by side with the named competitor
+#   make soak       10 minutes of load and packet loss: no false failover (SOAK_SECONDS)
 #   make install    DESTDIR=... PREFIX=/usr
 #
 # Targets that need Debian packages install the missing ones first
@@ -58,7 +59,7 @@ STATIC_CXXRT := -static-libstdc++ -static-libgcc
 
 VERSION := 0.1.0
 
-lib_modules := util config wire core net resources
+lib_modules := util config wire core net resources export
 lib_srcs    := $(foreach m,$(lib_modules),$(wildcard src/$(m)/*.cc))
 daemon_srcs := $(wildcard src/daemon/*.cc)
 cli_srcs    := $(wildcard src/cli/*.cc)
@@ -76,7 +77,7 @@ CLILIB    := $(BUILD)/lib/libtwinbeatcli.a
 BINS := $(BUILD)/bin/twinbeatd $(BUILD)/bin/twinbeat $(BUILD)/bin/twinbeat-executor \
         $(BUILD)/bin/fence_twinbeat_libvirt
 
-.PHONY: all deps check bench install unit-tests san-tests fuzzers tools clean demo
+.PHONY: all deps check bench soak install unit-tests san-tests fuzzers tools clean demo
 .DEFAULT_GOAL := all
 # Objects of the test tools are intermediates of one binary each; keep them.
 .SECONDARY:
@@ -166,7 +167,13 @@ demo: all tools
 
 bench: all tools
 	@tests/deps.sh bench
-	@tests/bench/run.sh
+	@TB_BIN=$(abspath $(BUILD))/bin tests/bench/run.sh
+
+# Both cores saturated and 20 % of the cluster packets lost, twinbeat and
+# keepalived side by side, for SOAK_SECONDS (default 600).
+soak: all tools
+	@tests/deps.sh bench
+	@TB_BIN=$(abspath $(BUILD))/bin tests/bench/soak.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)/ha.d/resource.d

@@ -8,7 +8,11 @@ build="g++ make pkg-config libnl-3-dev libnl-route-3-dev libcap-ng-dev libinih-d
 # tests/e2e/lib_fence.sh (libvirtd with its LXC driver, fence_virtd, the
 # fence_xvm/fence_virt agents). Never libvirt-daemon-system: it pulls systemd.
 fence="pkg-config libvirt-dev libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients fence-virtd fence-virt"
-test="$build clang libclang-rt-14-dev iproute2 nftables procps util-linux python3 haproxy $fence"
+# pcmk: Pacemaker's tools and daemons for tests/e2e/8N-pcmk-* (twinbeat export
+# pacemaker): crm_verify/crm_simulate, crmsh, and corosync + pacemakerd run in
+# namespaces (fence_xvm comes with fence-virt). None of them pulls systemd.
+pcmk="pacemaker pacemaker-cli-utils corosync crmsh resource-agents"
+test="$build clang libclang-rt-14-dev iproute2 nftables procps util-linux python3 haproxy stress-ng $fence $pcmk"
 bench="$test keepalived"
 demo="$test"
 

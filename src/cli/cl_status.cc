@@ -19,12 +19,13 @@ constexpr int kClTimeout = 12;
 const char kClUsage[] =
     "Usage: cl_status SUBCOMMAND [args]\n"
     "  hbstatus                 is the daemon running here?\n"
-    "  listnodes [-n|-p]        the cluster's nodes (-p: ping nodes, none)\n"
-    "  nodestatus NODE          active, dead or init\n"
+    "  listnodes [-n|-p]        every node (-n: cluster nodes only, -p: ping nodes only)\n"
+    "  nodestatus NODE          active, dead or init (a ping node: ping, dead or init)\n"
+    "  nodetype NODE            normal or ping\n"
     "  rscstatus [-m]           none, local, foreign, all or transition\n"
     "  listhblinks NODE         the heartbeat links to NODE\n"
     "  hblinkstatus NODE LINK   up or dead\n"
-    "  hbparameter -p NAME      keepalive, deadtime, warntime, initdead, auto_failback\n";
+    "  hbparameter -p NAME      keepalive, deadtime, warntime, initdead, deadping, auto_failback\n";
 
 using Row = std::vector<std::string>;
 
@@ -56,16 +57,24 @@ int answer(const std::vector<Row>& view, const std::vector<std::string>& a) {
     return nullptr;
   };
   if (cmd == "listnodes") {
-    if (a.size() > 1 && a[1] == "-p") return kClOk;  // no ping nodes
+    const bool normal = a.size() < 2 || a[1] != "-p", ping = a.size() < 2 || a[1] != "-n";
     for (const Row& r : view)
-      if (r[0] == "node") std::printf("%s\n", r[1].c_str());
+      if ((r[0] == "node" && normal) || (r[0] == "ping" && ping)) std::printf("%s\n", r[1].c_str());
+    return kClOk;
+  }
+  if (cmd == "nodetype" && a.size() == 2) {
+    const bool is_ping = find("ping", 2, a[1]) != nullptr;
+    if (!is_ping && !find("node", 2, a[1]))
+      return std::fprintf(stderr, "cl_status: %s is not a node\n", a[1].c_str()), kClFailure;
+    std::printf("%s\n", is_ping ? "ping" : "normal");
     return kClOk;
   }
   if (cmd == "nodestatus" && a.size() == 2) {
     const Row* r = find("node", 2, a[1]);
+    if (!r) r = find("ping", 2, a[1]);
     if (!r) return std::fprintf(stderr, "cl_status: %s is not a node\n", a[1].c_str()), kClFailure;
     std::printf("%s\n", (*r)[2].c_str());
-    return (*r)[2] == "active" || (*r)[2] == "up" ? kClOk : kClFailure;
+    return (*r)[2] == "active" || (*r)[2] == "up" || (*r)[2] == "ping" ? kClOk : kClFailure;
   }
   if (cmd == "rscstatus") {
     const Row* r = nullptr;

@@ -16,6 +16,7 @@
 #include "twinbeat/args.h"
 #include "twinbeat/companion.h"
 #include "twinbeat/config/load.h"
+#include "twinbeat/export/pacemaker.h"
 #include "twinbeat/net/links.h"
 #include "twinbeat/net/vip.h"
 #include "twinbeat/resources/agents.h"
@@ -50,6 +51,15 @@ const char kUsage[] =
     "                  take the groups of a silent peer that was never seen\n"
     "                  (wait_for_all) or could not be fenced: only when you know\n"
     "                  it is down\n"
+    "  cleanup GROUP|all\n"
+    "                  forget a resource group's monitor and start failures on\n"
+    "                  this node and unblock it here (run it on each node that\n"
+    "                  shows failures in status)\n"
+    "  export pacemaker [--format crmsh|cib] [--out DIR] [--cluster-name NAME]\n"
+    "                  [--haproxy-class systemd|lsb] [--address NODE=IP]...\n"
+    "                  write corosync.conf, its authkey, the resources as a crmsh\n"
+    "                  script (cluster.crm) or CIB XML (cib.xml) and report.txt\n"
+    "                  for Corosync + Pacemaker (exit 6 if it cannot be exported)\n"
     "  metrics         Prometheus text exposition of the running daemon\n"
     "  reload          re-read ha.cf, authkeys and haresources in the running\n"
     "                  daemon (as SIGHUP); a bad file is listed and the running\n"
@@ -154,6 +164,35 @@ int metrics(const Options& o) {
   return reply->rfind("error:", 0) == 0 ? 1 : 0;
 }
 
+// Prints what was cleaned: "GROUP: N failure(s) forgotten[, unblocked]".
+int cleanup(const Options& o) {
+  if (o.command.size() != 2) {
+    std::fprintf(stderr, "twinbeat: usage: twinbeat cleanup GROUP|all\n");
+    return kExitBadArgs;
+  }
+  auto reply = cli::control_request(o.run_dir + "/control", "cleanup " + o.command[1], Millis{10000});
+  if (!reply) return cli::unreachable(reply.error().message, reply.error().code);
+  if (reply->rfind("error:", 0) == 0) {
+    std::fprintf(stderr, "twinbeat: %s", reply->c_str() + 7);
+    if (reply->back() != '\n') std::fputc('\n', stderr);
+    return 1;
+  }
+  int cleaned = 0;
+  for (size_t pos = reply->find('\n') + 1; pos < reply->size();) {
+    size_t end = reply->find('\n', pos);
+    if (end == std::string::npos) end = reply->size();
+    const std::string line = reply->substr(pos, end - pos);
+    pos = end + 1;
+    const size_t t1 = line.find('\t'), t2 = line.rfind('\t');
+    if (t1 == std::string::npos || t2 == t1) continue;
+    std::printf("%s: %s failure(s) forgotten%s\n", line.substr(0, t1).c_str(),
+                line.substr(t1 + 1, t2 - t1 - 1).c_str(), line.substr(t2 + 1) == "1" ? ", unblocked" : "");
+    ++cleaned;
+  }
+  if (cleaned == 0) std::printf("nothing to clean up\n");
+  return 0;
+}
+
 int reload(const Options& o) {
   auto reply = cli::control_request(o.run_dir + "/control", "reload", Millis{30000});
   if (!reply) return cli::unreachable(reply.error().message, reply.error().code);
@@ -247,6 +286,10 @@ int run(int argc, char** argv) {
   if (cmd == "resource") return resource(o);
   if (cmd == "reload") return reload(o);
   if (cmd == "metrics") return metrics(o);
+  if (cmd == "export")
+    return exporter::export_command(o.confdir, o.node,
+                                    std::vector<std::string>(o.command.begin() + 1, o.command.end()));
+  if (cmd == "cleanup") return cleanup(o);
   if (cmd == "standby" || cmd == "takeover")
     return cli::move_command(o.run_dir + "/control", cmd,
                              std::vector<std::string>(o.command.begin() + 1, o.command.end()));

@@ -64,13 +64,10 @@ bool set_warntime(HaCfParse& p, std::string_view n, const std::string& v, int li
 bool set_initdead(HaCfParse& p, std::string_view n, const std::string& v, int line) {
   return set_time(p, n, v, line, p.cf.initdead);
 }
-void warn_inactive(HaCfParse& p, std::string_view name, int line);
-
 bool set_deadping(HaCfParse& p, std::string_view n, const std::string& v, int line) {
   Millis t{0};
   if (!set_time(p, n, v, line, t)) return false;
   p.cf.deadping = t;
-  warn_inactive(p, n, line);
   return true;
 }
 
@@ -83,6 +80,36 @@ bool set_stop_timeout(HaCfParse& p, std::string_view n, const std::string& v, in
 bool set_status_timeout(HaCfParse& p, std::string_view n, const std::string& v, int line) {
   return set_time(p, n, v, line, p.cf.resource_status_timeout);
 }
+// Monitoring of held resources: off unless an interval is set ("0" or
+// "off" switch it off again).
+bool set_resource_monitor(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  if (to_lower(v) == "off" || v == "0") {
+    p.cf.resource_monitor.reset();
+    return true;
+  }
+  Millis t{0};
+  if (!set_time(p, n, v, line, t)) return false;
+  p.cf.resource_monitor = t;
+  return true;
+}
+bool set_monitor_timeout(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  Millis t{0};
+  if (!set_time(p, n, v, line, t)) return false;
+  p.cf.resource_monitor_timeout = t;
+  return true;
+}
+bool set_resource_restarts(HaCfParse& p, std::string_view, const std::string& v, int line) {
+  const std::optional<long> n = parse_int(v, 0, 1000);
+  if (!n) {
+    p.sink.error(line, "resource_restarts: '" + v + "' is not a count (0..1000)");
+    return false;
+  }
+  p.cf.resource_restarts = static_cast<int>(*n);
+  return true;
+}
+bool set_restart_window(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  return set_time(p, n, v, line, p.cf.resource_restart_window);
+}
 bool set_arp_interval(HaCfParse& p, std::string_view n, const std::string& v, int line) {
   return set_time(p, n, v, line, p.cf.arp_interval);
 }
@@ -93,6 +120,41 @@ bool set_arp_count(HaCfParse& p, std::string_view, const std::string& v, int lin
     return false;
   }
   p.cf.arp_count = static_cast<int>(*n);
+  return true;
+}
+bool set_arp_refresh(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  if (to_lower(v) == "off" || v == "0") {
+    p.cf.arp_refresh.reset();
+    return true;
+  }
+  Millis t{0};
+  if (!set_time(p, n, v, line, t)) return false;
+  if (t < Millis{1000}) {
+    p.sink.error(line, "arp_refresh: '" + v + "' is shorter than 1s");
+    return false;
+  }
+  p.cf.arp_refresh = t;
+  return true;
+}
+bool set_vip_probe(HaCfParse& p, std::string_view, const std::string& v, int line) {
+  const std::optional<bool> b = parse_bool(v);
+  if (!b) {
+    p.sink.error(line, "vip_probe: '" + v + "' is not a boolean (on, off)");
+    return false;
+  }
+  p.cf.vip_probe = *b;
+  return true;
+}
+// Every takeover waits this long before adding its VIPs: capped well below
+// any deadtime worth having.
+bool set_vip_probe_wait(HaCfParse& p, std::string_view n, const std::string& v, int line) {
+  Millis t{0};
+  if (!set_time(p, n, v, line, t)) return false;
+  if (t > Millis{2000}) {
+    p.sink.error(line, "vip_probe_wait: '" + v + "' is more than 2s (every takeover waits it)");
+    return false;
+  }
+  p.cf.vip_probe_wait = t;
   return true;
 }
 
@@ -254,7 +316,8 @@ bool set_crm(HaCfParse& p, std::string_view name, const std::string& v, int line
   if (parse_bool(v) == false) return true;
   p.sink.error(line, std::string(name) + " " + v +
                          ": twinbeat manages haresources groups itself and does not run under "
-                         "Pacemaker; set 'crm no'");
+                         "Pacemaker; set 'crm no', or move the cluster to Pacemaker with "
+                         "'twinbeat export pacemaker'");
   return false;
 }
 
@@ -265,7 +328,7 @@ struct Scalar {
   bool once = false;  // Heartbeat refuses a repeat ("multiply specified")
 };
 
-constexpr std::array<Scalar, 26> kScalars{{
+constexpr Scalar kScalars[] = {
     {"keepalive", set_keepalive, true},
     {"deadtime", set_deadtime, true},
     {"warntime", set_warntime, true},
@@ -286,13 +349,20 @@ constexpr std::array<Scalar, 26> kScalars{{
     {"resource_status_timeout", set_status_timeout, true},
     {"arp_count", set_arp_count},
     {"arp_interval", set_arp_interval, true},
+    {"arp_refresh", set_arp_refresh, true},
+    {"vip_probe", set_vip_probe},
+    {"vip_probe_wait", set_vip_probe_wait, true},
     {"fence_delay", set_fence_delay, true},
     {"fence_attempts", set_fence_attempts},
     {"wait_for_all", set_wait_for_all},
     {"vip_lease", set_vip_lease},
     {"metrics_file", set_metrics_file},
     {"metrics_interval", set_metrics_interval, true},
-}};
+    {"resource_monitor", set_resource_monitor, true},
+    {"resource_monitor_timeout", set_monitor_timeout, true},
+    {"resource_restarts", set_resource_restarts},
+    {"resource_restart_window", set_restart_window, true},
+};
 
 const Scalar* find_scalar(std::string_view name) {
   for (const Scalar& s : kScalars)
@@ -391,38 +461,28 @@ void warn_inactive(HaCfParse& p, std::string_view name, int line) {
   p.sink.warning(line, "'" + std::string(name) + "' is read but has no effect in this version");
 }
 
-// Kept verbatim for later stages: fencing, ping nodes, respawned programs.
+// Kept verbatim for later stages: fencing, respawned programs.
 bool parse_kept(HaCfParse& p, std::string_view name, std::string_view rest, int line) {
   std::vector<RawDirective>* list = nullptr;
   if (name == "stonith") list = &p.cf.stonith;
   if (name == "stonith_host") list = &p.cf.stonith_host;
-  if (name == "ping_group") list = &p.cf.ping_group;
   if (name == "respawn") list = &p.cf.respawn;
-  if (name == "ping") list = &p.cf.ping;
   if (list == nullptr) return false;
   // Heartbeat reads these whole lines with their own plugins, split on
-  // whitespace only; `ping` makes one ping node per token.
-  std::vector<std::string> args = name == "ping" ? split_ha_tokens(rest) : split_words(rest);
+  // whitespace only.
+  std::vector<std::string> args = split_words(rest);
   if (args.empty()) {
     p.sink.error(line, std::string(name) + " has no arguments");
     return true;
   }
-  if (name == "ping" || name == "ping_group" || name == "respawn") warn_inactive(p, name, line);
-  if (name != "ping") {
-    list->push_back({std::move(args), {p.cf.file, line}});
-    return true;
-  }
-  for (std::string& address : args) list->push_back({{std::move(address)}, {p.cf.file, line}});
+  if (name == "respawn") warn_inactive(p, name, line);
+  list->push_back({std::move(args), {p.cf.file, line}});
   return true;
 }
 
 bool parse_unsupported(HaCfParse& p, std::string_view name, int line) {
   if (contains(kNoLink, name)) {
     p.sink.warning(line, std::string(name) + " is not supported; this line adds no link");
-    return true;
-  }
-  if (name == "ping6") {
-    p.sink.warning(line, "ping6 is not supported; this line adds no ping node");
     return true;
   }
   if (name == "baud") {
@@ -500,6 +560,7 @@ void parse_line(HaCfParse& p, std::string_view text, int line) {
   if (const Scalar* s = find_scalar(name)) return parse_scalar(p, *s, rest, line);
   if (name == "node") return parse_node(p, rest, line);
   if (detail::parse_media_directive(p, name, rest, line)) return;
+  if (detail::parse_ping_directive(p, name, rest, line)) return;
   if (parse_kept(p, name, rest, line)) return;
   if (parse_unsupported(p, name, line)) return;
   if (parse_ignored(p, name, rest, line)) return;

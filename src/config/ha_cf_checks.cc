@@ -121,6 +121,7 @@ void finish_ha_cf(HaCfParse& p) {
   check_warntime(p);
   check_initdead_and_deadping(p);
   check_nodes_and_media(p);
+  check_ping_nodes(p);
 }
 
 }  // namespace detail

@@ -39,6 +39,14 @@ struct HaCfParse {
 // into links of p.cf (ports of ucast/bcast are filled in by finish_ha_cf).
 bool parse_media_directive(HaCfParse& p, std::string_view name, std::string_view rest, int line);
 
+// True if `name` is ping, ping6 or ping_group; then the line has been parsed
+// into p.cf.ping_nodes (ha_cf_ping.cc).
+bool parse_ping_directive(HaCfParse& p, std::string_view name, std::string_view rest, int line);
+
+// After the last line: ping node names against node names, deadping without
+// ping nodes.
+void check_ping_nodes(HaCfParse& p);
+
 // True if ucast/bcast links exist: udpport, read later, still applies to them.
 bool has_udpport_links(const HaCf& cf);
 

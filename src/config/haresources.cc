@@ -4,6 +4,8 @@
 
 #include "twinbeat/fnv.h"
 
+#include <arpa/inet.h>
+
 #include <iterator>
 #include <map>
 #include <string>
@@ -77,16 +79,113 @@ std::vector<std::string> split_colons(std::string_view text) {
   return parts;
 }
 
+// "stats:PATH" or "tcp:HOST:PORT" (the port after the last colon, so an
+// IPv6 host needs no brackets).
+std::optional<HealthCheck> parse_check(std::string_view text, std::string& why) {
+  HealthCheck c;
+  c.text = std::string(text);
+  if (text.starts_with("stats:")) {
+    c.kind = HealthCheck::Kind::stats;
+    c.path = std::string(text.substr(6));
+    if (c.path.empty() || c.path[0] != '/') {
+      why = "stats: needs the absolute path of haproxy's stats socket";
+      return std::nullopt;
+    }
+    return c;
+  }
+  if (text.starts_with("tcp:")) {
+    c.kind = HealthCheck::Kind::tcp;
+    const std::string_view rest = text.substr(4);
+    const size_t colon = rest.rfind(':');
+    const std::optional<long> port =
+        colon == std::string_view::npos ? std::nullopt : parse_int(rest.substr(colon + 1), 1, 65535);
+    if (!port || colon == 0) {
+      why = "tcp: takes HOST:PORT";
+      return std::nullopt;
+    }
+    c.host = std::string(rest.substr(0, colon));
+    c.port = static_cast<uint16_t>(*port);
+    in6_addr a6{};
+    in_addr a4{};
+    if (inet_pton(AF_INET, c.host.c_str(), &a4) != 1 && inet_pton(AF_INET6, c.host.c_str(), &a6) != 1) {
+      why = "tcp: '" + c.host + "' is not an IPv4 or IPv6 address";
+      return std::nullopt;
+    }
+    return c;
+  }
+  why = "'" + std::string(text) + "' is not a check (stats:PATH or tcp:HOST:PORT)";
+  return std::nullopt;
+}
+
+// The bracketed options at the end of a resource: "monitor=2s,check=...".
+bool parse_monitor_options(std::string_view text, int line, DiagnosticSink& sink,
+                           MonitorOptions& out) {
+  out.text = std::string(text);
+  bool ok = true;
+  auto bad = [&](const std::string& msg) {
+    sink.error(line, msg);
+    ok = false;
+  };
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    const std::string_view item = text.substr(start, comma - start);
+    start = comma + 1;
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      bad("'[" + std::string(text) + "]': '" + std::string(item) +
+          "' is not key=value (monitor, timeout, check)");
+      continue;
+    }
+    const std::string key(item.substr(0, eq));
+    const std::string value(item.substr(eq + 1));
+    if (key == "monitor") {
+      if (to_lower(value) == "off" || value == "0") {
+        out.interval = Millis{0};
+      } else if (auto t = parse_time(value); t && t->count() > 0) {
+        out.interval = *t;
+      } else {
+        bad("monitor: '" + value + "' is not a time (2s, 500ms) or off");
+      }
+    } else if (key == "timeout") {
+      if (auto t = parse_time(value); t && t->count() > 0)
+        out.timeout = *t;
+      else
+        bad("timeout: '" + value + "' is not a time (2s, 500ms)");
+    } else if (key == "check") {
+      std::string why;
+      if (auto c = parse_check(value, why))
+        out.check = *c;
+      else
+        bad("check: " + why);
+    } else {
+      bad("'" + key + "' is not a monitoring option (monitor, timeout, check)");
+    }
+  }
+  return ok;
+}
+
 // One resource token; reports its own errors and returns false on them.
 bool parse_resource(const Token& token, DiagnosticSink& sink, ResourceSpec& out) {
   out.text = token.text;
   out.where = {sink.file(), token.line};
-  if (looks_like_ipv4(token.text)) {
+  if (const size_t open = token.text.find('['); open != std::string::npos) {
+    if (token.text.back() != ']' || open == 0) {
+      sink.error(token.line, "'" + token.text + "': monitoring options go last, as RESOURCE[key=value,...]");
+      return false;
+    }
+    out.text = token.text.substr(0, open);
+    if (!parse_monitor_options(std::string_view(token.text).substr(open + 1, token.text.size() - open - 2),
+                               token.line, sink, out.monitor))
+      return false;
+  }
+  if (looks_like_ipv4(out.text)) {
     out.agent = "IPaddr";
-    out.args = {token.text};
+    out.args = {out.text};
     return true;
   }
-  std::vector<std::string> parts = split_colons(token.text);
+  std::vector<std::string> parts = split_colons(out.text);
   if (parts[0].empty()) {
     sink.error(token.line, "'" + token.text + "' has no agent name before '::'");
     return false;
@@ -99,7 +198,7 @@ bool parse_resource(const Token& token, DiagnosticSink& sink, ResourceSpec& out)
   }
   for (size_t i = 1; i < parts.size(); ++i) {
     if (parts[i].empty()) {
-      sink.error(token.line, "'" + token.text + "' has an empty argument");
+      sink.error(token.line, "'" + out.text + "' has an empty argument");
       return false;
     }
   }
@@ -153,7 +252,7 @@ Parsed<HaResources> parse_haresources(std::string_view text, const std::string& 
       check_unique(r, i == 1, sink, seen);
       group.resources.push_back(std::move(r));
     }
-    group.name = tokens[1].text;
+    group.name = tokens[1].text.substr(0, tokens[1].text.find('['));
     if (res.groups.size() == kMaxGroups)
       sink.error(tokens[0].line, "more than " + std::to_string(kMaxGroups) +
                                      " resource groups; a heartbeat reports at most that many");

@@ -72,6 +72,7 @@ Events Membership::on_heartbeat(LinkId link, const Heartbeat& hb, Instant now) {
     case PeerState::up: {
       if (new_generation) out.push_back(PeerRestarted{newest_generation_, hb.generation});
       const Millis gap = now - *last_heard_;
+      longest_gap_ = std::max(longest_gap_, gap);
       if (gap > judged_warntime()) {
         ++late_;
         // Past deadtime yet not declared dead: our loop was late, not the

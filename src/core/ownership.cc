@@ -20,6 +20,7 @@ const char* to_string(Op op) {
     case Op::start: return "start";
     case Op::stop: return "stop";
     case Op::status: return "status";
+    case Op::monitor: return "monitor";
   }
   return "?";
 }
@@ -49,6 +50,7 @@ GroupAd Ownership::advertised(size_t g) const {
   ad.offered = gr.offered;
   ad.found = gr.tentative && gr.state == Local::held;
   ad.wanted = gr.wanted;
+  ad.blocked = gr.blocked;
   switch (gr.state) {
     case Local::probing: ad.state = GroupState::probing; break;
     case Local::none: ad.state = GroupState::none; break;
@@ -170,6 +172,12 @@ Result<std::vector<size_t>> Ownership::takeover(Selection which, Actions& out) {
   return moving;
 }
 
+Actions Ownership::set_reach(Reach reach) {
+  if (reach == reach_) return {};
+  reach_ = reach;
+  return evaluate();
+}
+
 Actions Ownership::on_peer_liveness(PeerLiveness liveness) {
   if (liveness == PeerLiveness::alive) return {};  // only a fresh advertisement says so
   liveness_ = liveness;
@@ -208,6 +216,7 @@ Ownership::Decision Ownership::decide(size_t g) const {
   const Why ours = preferred ? Why::preferred : Why::none;
   if (mode_ != NodeMode::running) return {K::release, Why::shutdown};
   if (gr.retiring) return {K::release, Why::removed};
+  if (gr.blocked) return held ? Decision{K::release, Why::failed} : Decision{K::keep, Why::none};
   switch (liveness_) {
     case PeerLiveness::unknown:
     case PeerLiveness::dead_unconfirmed: return {K::keep, Why::none};
@@ -237,13 +246,27 @@ Ownership::Decision Ownership::decide(size_t g) const {
   }
   if (held) {
     if (ad.wanted && peer_.mode == NodeMode::running) return {K::release, Why::standby};
+    // Reaching fewer ping nodes: hand it over, unless the peer gave it up.
+    if (reach_ == Reach::fewer && peer_.mode == NodeMode::running && !ad.offered && !ad.blocked)
+      return {K::release, Why::uplink};
+    // Never back to a node that reaches fewer (its view or ours will do).
+    if (reach_ == Reach::more || peer_.reach == Reach::fewer) return {K::hold, ours};
     const bool failback = config_.auto_failback && !preferred && gr.needs_failback &&
-                          peer_.mode == NodeMode::running && peer_stable() && !ad.offered;
+                          peer_.mode == NodeMode::running && peer_stable() && !ad.offered &&
+                          !ad.blocked;
     return failback ? Decision{K::release, Why::failback} : Decision{K::hold, ours};
   }
   if (peer_.mode != NodeMode::running) return {K::hold, Why::peer_left};
-  if (ad.offered && !gr.offered) return {K::hold, gr.wanted ? Why::standby : Why::peer_offered};
+  if (ad.offered && !ad.blocked && !gr.offered && !gr.wanted && peer_.reach == Reach::fewer)
+    return {K::hold, Why::uplink};
+  if ((ad.offered || ad.blocked) && !gr.offered)
+    return {K::hold, gr.wanted ? Why::standby : Why::peer_offered};
+  if (preferred && !gr.offered && reach_ == Reach::fewer) return {K::offer, Why::uplink};
   if (preferred && !gr.offered) return {K::hold, Why::preferred};
+  // Both nodes gave it up (a start or a monitor failed on each, then a
+  // cleanup here): the preferred node tries again. The peer never starts a
+  // group it offered itself while this node lives, so only one node acts.
+  if (preferred && gr.offered && ad.offered) return {K::hold, Why::preferred};
   return {K::keep, Why::none};
 }
 
@@ -285,12 +308,20 @@ void Ownership::evaluate_group(size_t g, Actions& out) {
   // The peer has been heard (or is gone) and does not dispute it: ours now.
   if (held && d.kind == K::hold) gr.tentative = false;
   if (d.kind == K::hold && (!held || gr.partial)) return begin_start(g, d.why, out);
+  if (d.kind == K::offer) {  // left to a peer that reaches more ping nodes
+    gr.offered = true;
+    out.push_back(GroupChange{GroupChange::Kind::offered, g, d.why});
+    out.push_back(Announce{});
+    return;
+  }
   if (d.kind != K::release || !held) return;
   // Yielding a copy found at start-up is the expected end of a crash; two
   // confirmed holders are not.
   if (d.why == GroupChange::Why::peer_holds && !gr.tentative)
     out.push_back(GroupChange{GroupChange::Kind::conflict, g, d.why});
-  if (d.why == GroupChange::Why::standby) gr.offer_after_stop = true;  // the peer asked for it
+  if (d.why == GroupChange::Why::standby || d.why == GroupChange::Why::failed)
+    gr.offer_after_stop = true;  // the peer asked for it, or may run it
+  if (d.why == GroupChange::Why::uplink) gr.offer_after_stop = true;  // to a peer that reaches more
   begin_stop(g, d.why, out);
 }
 
@@ -301,7 +332,14 @@ void Ownership::begin_start(size_t g, GroupChange::Why why, Actions& out) {
   gr.next = 0;
   gr.why = why;
   gr.start_failed = false;
-  if (!config_.groups[g].preferred_here && (why == Why::peer_dead || why == Why::peer_left))
+  gr.recover_from.reset();
+  // Taken because its preferred node is gone, reaches less, or gave it up
+  // after failing there: it goes back (auto_failback on) once that node can
+  // run it again.
+  const bool peer_blocked = g < peer_.groups.size() && peer_.groups[g] && peer_.groups[g]->blocked;
+  if (!config_.groups[g].preferred_here &&
+      (why == Why::peer_dead || why == Why::peer_left || why == Why::uplink ||
+       (why == Why::peer_offered && peer_blocked)))
     gr.needs_failback = true;
   out.push_back(GroupChange{GroupChange::Kind::acquiring, g, why});
   out.push_back(Announce{});
@@ -345,7 +383,10 @@ void Ownership::step_start(size_t g, const OpDone& d, Actions& out) {
     gr.state = Local::held;
     gr.partial = false;
     gr.wanted = false;
-    out.push_back(GroupChange{GroupChange::Kind::acquired, g, gr.why});
+    const bool recovered = gr.recover_from.has_value();
+    gr.recover_from.reset();
+    out.push_back(GroupChange{recovered ? GroupChange::Kind::recovered : GroupChange::Kind::acquired,
+                              g, gr.why});
     out.push_back(Announce{});
     return;
   }
@@ -353,6 +394,12 @@ void Ownership::step_start(size_t g, const OpDone& d, Actions& out) {
   // resource may be half started, and those after it may run from before
   // (a group found partly running). Stopping a stopped resource succeeds.
   out.push_back(GroupChange{GroupChange::Kind::start_failed, g, gr.why, d.resource});
+  // It failed here: the peer may take it, and it will not come back here
+  // (auto_failback, or a retry while the peer is gone) until a cleanup.
+  gr.blocked = true;
+  ++gr.failures_total;
+  gr.last_failed = d.resource;
+  gr.recover_from.reset();
   gr.wanted = false;
   gr.state = Local::stopping;
   gr.next = n - 1;
@@ -370,12 +417,18 @@ void Ownership::step_stop(size_t g, const OpDone& d, Actions& out) {
       return out.push_back(RunOp{g, gr.next, Op::stop});
     }
     gr.state = Local::failed;
+    gr.recover_from.reset();
     out.push_back(GroupChange{GroupChange::Kind::stop_failed, g, gr.why, d.resource});
     out.push_back(Announce{});
     return;
   }
   gr.stop_retried = false;
-  if (gr.next > 0) return out.push_back(RunOp{g, --gr.next, Op::stop});
+  if (gr.next > gr.recover_from.value_or(0)) return out.push_back(RunOp{g, --gr.next, Op::stop});
+  if (gr.recover_from) {  // stopped down to the failed resource: start it and those after it
+    gr.state = Local::starting;
+    out.push_back(Announce{});
+    return out.push_back(RunOp{g, gr.next, Op::start});
+  }
   gr.state = Local::none;
   gr.partial = false;
   gr.tentative = false;
@@ -408,6 +461,70 @@ Actions Ownership::on_op_done(const OpDone& d) {
   Actions more = evaluate();
   out.insert(out.end(), more.begin(), more.end());
   return out;
+}
+
+bool Ownership::monitorable(size_t g) const {
+  const Group& gr = groups_.at(g);
+  return gr.state == Local::held && !gr.partial;
+}
+
+Actions Ownership::on_monitor(const OpDone& d, Instant now) {
+  Actions out;
+  if (d.group >= groups_.size() || !monitorable(d.group) || (d.ok && d.running)) return out;
+  Group& gr = groups_[d.group];
+  const size_t n = config_.groups[d.group].resources;
+  if (d.resource >= n) return out;
+  std::erase_if(gr.failures, [&](Instant t) { return now - t >= config_.restart_window; });
+  gr.failures.push_back(now);
+  ++gr.failures_total;
+  gr.last_failed = d.resource;
+  out.push_back(GroupChange{GroupChange::Kind::monitor_failed, d.group, GroupChange::Why::none,
+                            d.resource});
+  if (gr.failures.size() > static_cast<size_t>(config_.restarts)) {
+    gr.blocked = true;
+    gr.offer_after_stop = true;
+    gr.tentative = false;
+    begin_stop(d.group, GroupChange::Why::failed, out);
+  } else {
+    // Stop from the right down to the failed resource, then start from it.
+    gr.state = Local::stopping;
+    gr.recover_from = d.resource;
+    gr.next = n - 1;
+    gr.why = GroupChange::Why::recovery;
+    gr.stop_retried = false;
+    out.push_back(GroupChange{GroupChange::Kind::recovering, d.group, GroupChange::Why::recovery,
+                              d.resource});
+    out.push_back(Announce{});
+    out.push_back(RunOp{d.group, gr.next, Op::stop});
+  }
+  Actions more = evaluate();
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+Actions Ownership::cleanup(size_t g) {
+  Group& gr = groups_.at(g);
+  // `offered` stays: it is the hand-over's half that keeps this node from
+  // starting the group while the peer may be starting it. (With the peer
+  // gone, the group starts here at once: the peer's state decides it.)
+  gr.blocked = false;
+  gr.failures.clear();
+  gr.failures_total = 0;
+  gr.last_failed.reset();
+  Actions out{Announce{}};
+  Actions more = evaluate();
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+Ownership::Failures Ownership::failures(size_t g, Instant now) const {
+  const Group& gr = groups_.at(g);
+  Failures f;
+  f.total = gr.failures_total;
+  f.blocked = gr.blocked;
+  f.last_resource = gr.last_failed;
+  for (Instant t : gr.failures) f.recent += now - t < config_.restart_window ? 1 : 0;
+  return f;
 }
 
 void Ownership::maybe_complete_shutdown(Actions& out) {

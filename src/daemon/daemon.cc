@@ -136,6 +136,7 @@ Result<void> Daemon::open_all() {
 
   if (auto r = open_resources(); !r) return r.error();
   if (auto r = open_fencing(); !r) return r.error();
+  if (auto r = open_ping_nodes(); !r) return r.error();
   auto metrics = add_timer([this] { write_metrics_file(); });
   if (!metrics) return metrics.error();
   metrics_timer_.emplace(std::move(*metrics));
@@ -183,14 +184,15 @@ Result<Timer> Daemon::add_timer(std::function<void()> on_fire) {
 
 Result<void> Daemon::open_resources() {
   const auto& cf = config_.ha_cf;
-  auto vips = net::VipManager::open(net::AnnounceConfig{cf.arp_count, cf.arp_interval});
+  auto vips = net::VipManager::open(net::AnnounceConfig{cf.arp_count, cf.arp_interval, cf.arp_refresh});
   if (!vips) return vips.error();
   vips_.emplace(std::move(*vips));
+  vips_->set_probe(net::ProbeConfig{cf.vip_probe, cf.vip_probe_wait});
   lease_ = config::effective_vip_lease(cf);
   vips_->set_lease(lease_);
   auto timer = add_timer([this] {
-    vips_->on_timer(clock_.now());
-    arm_vip_timer();
+    runner_->on_vip_timer(clock_.now());  // announcements, and VIP starts whose probe ended
+    settle();
   });
   if (!timer) return timer.error();
   vip_timer_.emplace(std::move(*timer));
@@ -199,17 +201,31 @@ Result<void> Daemon::open_resources() {
   lease_timer_.emplace(std::move(*renew));
   if (lease_) lease_timer_->arm_every(*lease_ / 3);  // two renewals may fail before it expires
 
-  RunnerConfig rc{cf.resource_start_timeout, cf.resource_stop_timeout, cf.resource_status_timeout,
-                  script_env()};
-  runner_ = std::make_unique<ResourceRunner>(agents_, rc, *executor_, *vips_, clock_);
-  core::OwnershipConfig oc;
-  oc.auto_failback = cf.auto_failback != config::AutoFailback::off;
-  for (size_t g = 0; g < config_.haresources.groups.size(); ++g) {
-    const auto& spec = config_.haresources.groups[g];
-    oc.groups.push_back({spec.name, spec.preferred_node == config_.node, spec.resources.size()});
-    group_ids_.push_back(wire::group_id(spec.name));
-  }
-  ownership_.emplace(std::move(oc));
+  checker_.emplace(*loop_, [this] { settle(); });
+  runner_ = std::make_unique<ResourceRunner>(agents_, runner_config(cf), *executor_, *vips_,
+                                             *checker_, clock_);
+  // A VIP the peer held and let go of while heard (standby, failback,
+  // graceful stop) is the cluster's: adding it creates no duplicate, so the
+  // handover spends no time on a probe.
+  runner_->set_vip_probe_skipped([this](size_t g) {
+    const auto& peer = g < peer_ad_.groups.size() ? peer_ad_.groups[g] : std::nullopt;
+    const core::PeerLiveness l = ownership_->peer_liveness();
+    return g < peer_held_.size() && peer_held_[g] && peer && peer->state == wire::GroupState::none &&
+           (l == core::PeerLiveness::alive || l == core::PeerLiveness::left);
+  });
+  // A VIP found in use at a takeover is the silent peer's own copy when the
+  // peer held its group and neither a fence nor a lease made it go: Heartbeat's
+  // behaviour (vip_lease off, no STONITH device) is to take it over anyway.
+  runner_->set_vip_in_use_tolerated([this](size_t g) {
+    const auto& peer = g < peer_ad_.groups.size() ? peer_ad_.groups[g] : std::nullopt;
+    return !lease_ && !gate_->devices() && peer && peer->state != wire::GroupState::none &&
+           ownership_->peer_liveness() == core::PeerLiveness::dead_confirmed;
+  });
+  auto monitor = add_timer([this] { on_monitor_timer(); });
+  if (!monitor) return monitor.error();
+  monitor_timer_.emplace(std::move(*monitor));
+  for (const auto& spec : config_.haresources.groups) group_ids_.push_back(wire::group_id(spec.name));
+  ownership_.emplace(ownership_config(cf, config_.haresources));
   resources_digest_ = config::digest(config_.haresources);
   return {};
 }
@@ -283,6 +299,17 @@ int Daemon::run() {
   heartbeat_timer_->arm_every(config_.ha_cf.keepalive);
   next_send_ = clock_.now() + config_.ha_cf.keepalive;
   send_heartbeat();
+  // Started here, once main() made this thread realtime: the cover's thread
+  // takes the loop's policy and priority.
+  auto cover = HeartbeatCover::start([this] {
+    send_heartbeat();
+    next_send_ = clock_.now() + config_.ha_cf.keepalive;
+  });
+  if (cover)
+    cover_ = std::move(*cover);
+  else
+    log(Level::warn, "%s: a lease renewal that waits for the kernel delays heartbeats",
+        cover.error().message.c_str());
   arm_membership_timer();
   dispatch(ownership_->start());
   settle();
@@ -309,8 +336,10 @@ void Daemon::send_heartbeat() {
   msg.group_count = group_ids_.size();
   for (size_t g = 0; g < group_ids_.size(); ++g) {
     const core::GroupAd ad = ownership_->advertised(g);
-    msg.groups[g] = wire::GroupReport{group_ids_[g], ad.state, ad.offered, ad.found, ad.wanted};
+    msg.groups[g] = wire::GroupReport{group_ids_[g], ad.state, ad.offered, ad.found, ad.wanted,
+                                      ad.blocked};
   }
+  if (ping_nodes_) ping_nodes_->fill(msg);
   uint8_t buf[wire::kMaxPacketSize];
   const size_t n = wire::encode(msg, *keyring_, buf);
   if (n == 0) {
@@ -327,6 +356,7 @@ void Daemon::on_heartbeat_timer() {
   // Our own lateness, as Heartbeat's glue reports it: more than half a
   // keepalive (+10 ms) behind schedule means this process was not running.
   const Millis late = now - next_send_;
+  send_late_max_ = std::max(send_late_max_, late);
   if ((fired > 1 || late > config_.ha_cf.keepalive / 2 + Millis{10}) && now >= next_late_log_) {
     log(Level::warn, "loop: heartbeat send was %" PRId64 " ms late (%" PRIu64
         " keepalive periods elapsed)", to_ms(late), fired);

@@ -14,7 +14,10 @@
 #include "control.h"
 #include "executor_client.h"
 #include "fence_runner.h"
+#include "heartbeat_cover.h"
+#include "health_check.h"
 #include "loop.h"
+#include "ping_nodes.h"
 #include "resource_runner.h"
 #include "status.h"
 #include "twinbeat/config/load.h"
@@ -76,12 +79,29 @@ class Daemon {
   void dispatch(const core::Actions& actions);
   // Feeds finished operations back until nothing is left, then announces.
   void settle();
+  // One finished operation to the machine that asked for it.
+  void feed(const core::OpDone& done);
   void log_change(const core::GroupChange& c);
+  // Ping nodes (uplink.cc): opening them, their held reach handed to the
+  // ownership machine, the words logs use, and reload.
+  Result<void> open_ping_nodes();
+  void on_reach(core::Reach reach);
+  std::string uplink_text() const;
+  Result<std::unique_ptr<PingNodes>> prepare_ping_nodes(const config::HaCf& cf);
+  void commit_ping_nodes(std::unique_ptr<PingNodes> fresh);
   void finish_shutdown();
   void arm_vip_timer();
   void apply_fence(const core::FenceActions& actions);
   void renew_leases();
   core::FenceConfig fence_config(const config::HaCf& cf) const;
+  RunnerConfig runner_config(const config::HaCf& cf) const;
+  core::OwnershipConfig ownership_config(const config::HaCf& cf,
+                                         const config::HaResources& res) const;
+  // Monitoring (monitor.cc).
+  std::optional<Millis> monitor_interval(size_t group, size_t resource) const;
+  void schedule_monitors();
+  void on_monitor_timer();
+  void on_monitor_done(const core::OpDone& done);
   void arm_fence_timer();
   std::vector<std::string> script_env() const;
   void arm_membership_timer();
@@ -91,6 +111,7 @@ class Daemon {
   std::string groups_view() const;
   std::string clstatus_view() const;
   std::string move_groups(const std::string& verb, const std::string& which);
+  std::string cleanup(const std::string& which);
   std::string reload();
   std::string metrics() const;
   void write_metrics_file();
@@ -144,7 +165,14 @@ class Daemon {
   Instant next_metrics_complaint_{};
   std::optional<net::VipManager> vips_;
   std::optional<Timer> vip_timer_;
-  std::unique_ptr<ResourceRunner> runner_;  // after executor_: destroyed first
+  std::optional<HealthChecker> checker_;
+  std::unique_ptr<ResourceRunner> runner_;  // after executor_ and checker_: destroyed first
+  std::optional<Timer> monitor_timer_;
+  struct MonitorSlot {
+    std::optional<Instant> due;  // next check, while the group is monitorable
+    bool in_flight = false;
+  };
+  std::vector<std::vector<MonitorSlot>> monitors_;  // [group][resource]; empty: rebuild
   std::optional<core::Ownership> ownership_;
   uint64_t resources_digest_ = 0;
   std::vector<uint64_t> group_ids_;
@@ -156,6 +184,9 @@ class Daemon {
   core::PeerAd peer_ad_;
   bool peer_ad_seen_ = false;
   uint64_t peer_digest_ = 0;
+  // Per group: the peer advertised it held while alive, and
+  // has not seen it held here since: its VIPs come as a handover (no probe).
+  std::vector<bool> peer_held_;
   // Reload: which old link each link continues (for membership), and a new
   // haresources waiting for leaving groups to be released.
   std::vector<std::optional<size_t>> link_carried_;
@@ -165,9 +196,20 @@ class Daemon {
   };
   std::optional<PendingGroups> pending_groups_;
 
+  std::unique_ptr<PingNodes> ping_nodes_;  // after loop_: its fds leave the loop first
+
   Instant next_send_{};
   Instant next_late_log_{};
+  Millis send_late_max_{0};  // the most a heartbeat went out behind schedule (metrics)
+  // The last lease renewal round: when it started and the lease it gave (0:
+  // none yet), so every VIP renewed then is sure to be there until at+lease.
+  Instant lease_round_at_{};
+  Millis lease_round_{0};
+  uint64_t cover_beats_ = 0;  // heartbeats the cover sent (metrics)
+  Millis renewal_wait_max_{0};  // the longest lease renewal round (metrics)
   int exit_code_ = 0;
+  // Last: its thread runs send_heartbeat(), so it stops before anything else goes.
+  std::unique_ptr<HeartbeatCover> cover_;
 };
 
 }  // namespace twinbeat::daemon

@@ -49,6 +49,56 @@ int group_state_value(const std::string& s) {
   return -1;
 }
 
+// Ping nodes: absent without any. A ping node's state: 1 up, 0 dead, -1 not
+// known yet (init, or the peer does not say).
+void uplink_metrics(Exposition& m, const UplinkStatus& u) {
+  if (u.nodes.empty()) return;
+  auto state = [](const std::string& s) { return s == "up" ? 1 : s == "dead" ? 0 : -1; };
+  m.family("twinbeat_uplink_score", "gauge", "Ping nodes this node reaches (-1 not known yet).");
+  m.sample("twinbeat_uplink_score", "", u.score ? static_cast<double>(*u.score) : -1);
+  m.family("twinbeat_uplink_peer_score", "gauge", "Ping nodes the peer reaches, as it says (-1 unknown).");
+  m.sample("twinbeat_uplink_peer_score", "", u.peer_score ? static_cast<double>(*u.peer_score) : -1);
+  m.family("twinbeat_uplink_reach", "gauge", "This node against the peer, once held: 0 same, -1 fewer (it hands its groups over), 1 more.");
+  m.sample("twinbeat_uplink_reach", "", u.reach == "fewer" ? -1 : u.reach == "more" ? 1 : 0);
+  m.family("twinbeat_ping_node_up", "gauge", "The ping node seen from here: 1 up, 0 dead, -1 not known yet.");
+  m.family("twinbeat_ping_node_peer_up", "gauge", "The ping node as the peer last said: 1 up, 0 dead, -1 unknown.");
+  m.family("twinbeat_ping_echoes_sent_total", "counter", "ICMP echo requests sent to the address.");
+  m.family("twinbeat_ping_replies_total", "counter", "Echo replies received from the address.");
+  m.family("twinbeat_ping_send_errors_total", "counter", "Echo requests the kernel refused (no route, link down...).");
+  m.family("twinbeat_ping_rtt_seconds", "gauge", "Round trip of the address's last reply (absent before the first).");
+  for (const PingNodeStatus& n : u.nodes) {
+    const std::string lab = "ping_node=\"" + label(n.name) + "\"";
+    m.sample("twinbeat_ping_node_up", lab, state(n.here));
+    m.sample("twinbeat_ping_node_peer_up", lab, state(n.peer));
+    for (const PingTargetStatus& t : n.targets) {
+      const std::string tlab = lab + ",address=\"" + label(t.address) + "\"";
+      m.sample("twinbeat_ping_echoes_sent_total", tlab, static_cast<double>(t.sent));
+      m.sample("twinbeat_ping_replies_total", tlab, static_cast<double>(t.replies));
+      m.sample("twinbeat_ping_send_errors_total", tlab, static_cast<double>(t.send_errors));
+      if (t.rtt_ms) m.sample("twinbeat_ping_rtt_seconds", tlab, *t.rtt_ms / 1000.0);
+    }
+  }
+}
+
+// VIP probes and announcements; the conflict gauge for each built-in VIP.
+void vip_metrics(Exposition& m, const Status& s, const ResourceRunner& runner,
+                 const net::VipManager& vips) {
+  m.family("twinbeat_vip_probes_total", "counter", "Probes for a VIP's address before adding it (ARP probe, duplicate address detection) that ended.");
+  m.sample("twinbeat_vip_probes_total", "", static_cast<double>(runner.vip_probes()));
+  m.family("twinbeat_vip_conflicts_total", "counter", "Probes that found the address in use by another host.");
+  m.sample("twinbeat_vip_conflicts_total", "", static_cast<double>(runner.vip_conflicts()));
+  m.family("twinbeat_vip_conflict", "gauge", "1 if the VIP's last probe found its address in use (until a probe finds it free).");
+  for (size_t g = 0; g < s.groups.size(); ++g)
+    for (size_t r = 0; r < s.groups[g].resources.size(); ++r)
+      if (runner.agents()[g][r].kind == resources::AgentKind::vip)
+        m.sample("twinbeat_vip_conflict", "group=\"" + label(s.groups[g].name) + "\",resource=\"" +
+                                              label(s.groups[g].resources[r].name) + "\"",
+                 s.groups[g].resources[r].vip_conflict ? 1 : 0);
+  m.family("twinbeat_vip_announcements_total", "counter", "Gratuitous ARPs and unsolicited neighbour advertisements sent (bursts and refreshes), by result (ok, failed).");
+  m.sample("twinbeat_vip_announcements_total", "result=\"ok\"", static_cast<double>(vips.announcements_sent()));
+  m.sample("twinbeat_vip_announcements_total", "result=\"failed\"", static_cast<double>(vips.announcement_errors()));
+}
+
 }  // namespace
 
 std::string Daemon::metrics() const {
@@ -65,6 +115,14 @@ std::string Daemon::metrics() const {
   m.sample("twinbeat_peer_generation", "", static_cast<double>(s.peer_generation));
   m.family("twinbeat_late_heartbeats_total", "counter", "Heartbeats from the peer that came later than warntime.");
   m.sample("twinbeat_late_heartbeats_total", "", static_cast<double>(s.late_heartbeats));
+  m.family("twinbeat_peer_longest_gap_seconds", "gauge", "The longest interval between two heartbeats from the peer while it was up, since start.");
+  m.sample("twinbeat_peer_longest_gap_seconds", "", to_ms(membership_->longest_gap()) / 1000.0);
+  m.family("twinbeat_heartbeat_send_late_max_seconds", "gauge", "The most an interval between two heartbeats sent by this node exceeded keepalive, since start: its own scheduling delay.");
+  m.sample("twinbeat_heartbeat_send_late_max_seconds", "", to_ms(send_late_max_) / 1000.0);
+  m.family("twinbeat_heartbeats_covered_total", "counter", "Heartbeats sent on time by the cover thread while the loop waited for the kernel (a VIP lease renewal).");
+  m.sample("twinbeat_heartbeats_covered_total", "", static_cast<double>(cover_beats_));
+  m.family("twinbeat_lease_renewal_wait_max_seconds", "gauge", "The longest a round of VIP lease renewals took, since start (it waits for the kernel's RTNL lock).");
+  m.sample("twinbeat_lease_renewal_wait_max_seconds", "", to_ms(renewal_wait_max_) / 1000.0);
 
   m.family("twinbeat_link_up", "gauge", "1 if heartbeats arrive on the link.");
   m.family("twinbeat_link_last_heard_seconds", "gauge", "Seconds since the last heartbeat on the link.");
@@ -89,7 +147,10 @@ std::string Daemon::metrics() const {
   m.family("twinbeat_group_held", "gauge", "1 if the group runs on this node (held, entirely or partly).");
   m.family("twinbeat_group_state", "gauge", "The group here: 0 none, 1 probing, 2 starting, 3 held, 4 stopping, 5 failed.");
   m.family("twinbeat_group_peer_state", "gauge", "The group on the peer as it last said (same values; -1 unknown).");
-  m.family("twinbeat_resource_operations_total", "counter", "Operations run, by op (start, stop, status) and result (ok, failed).");
+  m.family("twinbeat_group_failures_total", "counter", "Monitor and start failures of the group here since start or the last cleanup.");
+  m.family("twinbeat_group_blocked", "gauge", "1 if the group failed here too often and will not run here until a cleanup.");
+  m.family("twinbeat_group_peer_blocked", "gauge", "1 if the peer says the group is blocked there.");
+  m.family("twinbeat_resource_operations_total", "counter", "Operations run, by op (start, stop, status, monitor) and result (ok, failed; a monitor fails when the resource is not running).");
   m.family("twinbeat_resource_last_operation_seconds", "gauge", "How long the resource's last operation took.");
   for (size_t g = 0; g < s.groups.size(); ++g) {
     const GroupStatus& gs = s.groups[g];
@@ -97,11 +158,14 @@ std::string Daemon::metrics() const {
     m.sample("twinbeat_group_held", lab, gs.here == "held" ? 1 : 0);
     m.sample("twinbeat_group_state", lab, group_state_value(gs.here));
     m.sample("twinbeat_group_peer_state", lab, group_state_value(gs.peer));
+    m.sample("twinbeat_group_failures_total", lab, static_cast<double>(gs.failures));
+    m.sample("twinbeat_group_blocked", lab, gs.blocked ? 1 : 0);
+    m.sample("twinbeat_group_peer_blocked", lab, gs.peer_blocked ? 1 : 0);
     for (size_t r = 0; r < gs.resources.size(); ++r) {
       const std::string rlab = lab + ",resource=\"" + label(gs.resources[r].name) + "\"";
       const OpCounts& c = runner_->counts(g, r);
-      static const char* const kOps[] = {"start", "stop", "status"};
-      for (int op = 0; op < 3; ++op) {
+      static const char* const kOps[] = {"start", "stop", "status", "monitor"};
+      for (int op = 0; op < 4; ++op) {
         m.sample("twinbeat_resource_operations_total", rlab + ",op=\"" + kOps[op] + "\",result=\"ok\"", static_cast<double>(c.ok[op]));
         m.sample("twinbeat_resource_operations_total", rlab + ",op=\"" + kOps[op] + "\",result=\"failed\"", static_cast<double>(c.failed[op]));
       }
@@ -109,6 +173,9 @@ std::string Daemon::metrics() const {
         m.sample("twinbeat_resource_last_operation_seconds", rlab, gs.resources[r].duration_ms / 1000.0);
     }
   }
+
+  vip_metrics(m, s, *runner_, *vips_);
+  uplink_metrics(m, s.uplink);
 
   const ShotRecord& shot = fence_->last_shot();
   m.family("twinbeat_fence_shots_total", "counter", "Fence shots, by result (ok, failed).");

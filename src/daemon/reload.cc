@@ -73,6 +73,16 @@ std::string Daemon::apply_reload(Configuration next, wire::Keyring keyring, std:
     errors = own.error().message;
     return "";
   }
+  // Ping nodes: new sockets first (fallible); swapped in below.
+  std::unique_ptr<PingNodes> ping_nodes;
+  if (ping_nodes_->differs_from(cf)) {
+    auto fresh = prepare_ping_nodes(cf);
+    if (!fresh) {
+      errors = fresh.error().to_string();
+      return "";
+    }
+    ping_nodes = std::move(*fresh);
+  }
   auto endpoints = net::resolve_links(cf.links, *own, nullptr);
   bool links_changed = endpoints.size() != links_->size();
   for (size_t i = 0; !links_changed && i < endpoints.size(); ++i)
@@ -123,10 +133,12 @@ std::string Daemon::apply_reload(Configuration next, wire::Keyring keyring, std:
     else lease_timer_->disarm();
     changed.push_back("VIP lease");
   }
-  vips_->set_announce(net::AnnounceConfig{cf.arp_count, cf.arp_interval});
-  runner_->set_config(RunnerConfig{cf.resource_start_timeout, cf.resource_stop_timeout,
-                                   cf.resource_status_timeout, script_env()});
+  vips_->set_announce(net::AnnounceConfig{cf.arp_count, cf.arp_interval, cf.arp_refresh}, clock_.now());
+  vips_->set_probe(net::ProbeConfig{cf.vip_probe, cf.vip_probe_wait});
+  runner_->set_config(runner_config(cf));
   ownership_->set_auto_failback(cf.auto_failback != config::AutoFailback::off);
+  ownership_->set_restart_limits(cf.resource_restarts, cf.resource_restart_window);
+  monitors_.clear();  // intervals may have changed: scheduled anew
   // Devices and the fence gate's settings change between shots, never during
   // one. A silent peer is judged again under them: fixing a device that gave
   // up, then reloading, shoots again.
@@ -153,6 +165,17 @@ std::string Daemon::apply_reload(Configuration next, wire::Keyring keyring, std:
     pending_groups_.emplace(PendingGroups{std::move(new_groups), std::move(next.agents)});
     retire_leaving_groups();
     changed.push_back("haresources (applied once no group is moving)");
+  } else if (runner_->set_monitor_options(next.agents)) {
+    // The same groups, other [brackets]: only how they are watched changes.
+    for (size_t g = 0; g < new_groups.groups.size(); ++g)
+      for (size_t r = 0; r < new_groups.groups[g].resources.size(); ++r)
+        config_.haresources.groups[g].resources[r].monitor = new_groups.groups[g].resources[r].monitor;
+    monitors_.clear();
+    changed.push_back("resource monitoring");
+  }
+  if (ping_nodes) {
+    commit_ping_nodes(std::move(ping_nodes));
+    changed.push_back(std::to_string(config_.ha_cf.ping_nodes.size()) + " ping node(s)");
   }
   if (rejudge_silent_peer && membership_->peer_state() == core::PeerState::dead)
     on_peer_dead(core::PeerDead{Millis{0}, !membership_->last_heard()});
@@ -219,20 +242,14 @@ void Daemon::apply_pending_groups() {
   config_.haresources = std::move(p.haresources);
   resources_digest_ = config::digest(config_.haresources);
   const auto& cf = config_.ha_cf;
-  runner_->reconfigure(std::move(p.agents),
-                       RunnerConfig{cf.resource_start_timeout, cf.resource_stop_timeout,
-                                    cf.resource_status_timeout, script_env()},
-                       carried);
-  core::OwnershipConfig oc;
-  oc.auto_failback = cf.auto_failback != config::AutoFailback::off;
+  runner_->reconfigure(std::move(p.agents), runner_config(cf), carried);
+  monitors_.clear();  // numbered by the old groups; results in flight are dropped
   group_ids_.clear();
-  for (const auto& spec : config_.haresources.groups) {
-    oc.groups.push_back({spec.name, spec.preferred_node == config_.node, spec.resources.size()});
-    group_ids_.push_back(wire::group_id(spec.name));
-  }
+  for (const auto& spec : config_.haresources.groups) group_ids_.push_back(wire::group_id(spec.name));
   log(Level::info, "haresources applied: %zu group(s)", config_.haresources.groups.size());
   peer_ad_.groups.clear();  // in the old order: the next heartbeat says it anew
-  dispatch(ownership_->reconfigure(std::move(oc), carried));
+  peer_held_.clear();
+  dispatch(ownership_->reconfigure(ownership_config(cf, config_.haresources), carried));
 }
 
 }  // namespace twinbeat::daemon

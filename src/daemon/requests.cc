@@ -46,6 +46,9 @@ std::string Daemon::clstatus_view() const {
                      : m.peer_state() == core::PeerState::dead ? "dead"
                                                                : "active";
   out += "node\t" + config_.peer + "\t" + peer + "\n";
+  // Heartbeat's ping nodes: status "ping" while they answer.
+  for (const PingNodeStatus& p : ping_nodes_->status(clock_.now()).nodes)
+    out += "ping\t" + p.name + "\t" + (p.here == "up" ? "ping" : p.here) + "\n";
   for (size_t i = 0; i < links_->size(); ++i)
     out += "link\t" + config_.peer + "\t" + links_->endpoint(i).label + "\t" +
            (m.link(i).state == core::LinkState::up ? "up" : "dead") + "\n";
@@ -64,6 +67,7 @@ std::string Daemon::clstatus_view() const {
         {"warntime", cf.warntime}, {"initdead", cf.initdead}})
     out += std::string("param\t") + name + "\t" + std::to_string(to_ms(value)) + "ms\n";
   out += std::string("param\tauto_failback\t") + config::to_string(cf.auto_failback) + "\n";
+  out += "param\tdeadping\t" + std::to_string(to_ms(config::effective_deadping(cf))) + "ms\n";
   return out;
 }
 
@@ -83,6 +87,26 @@ std::string Daemon::move_groups(const std::string& verb, const std::string& whic
   return out;
 }
 
+// Forgets a group's failures here ("all": every group's) and unblocks it.
+std::string Daemon::cleanup(const std::string& which) {
+  std::string out = "ok\n";
+  bool any = false;
+  for (size_t g = 0; g < config_.haresources.groups.size(); ++g) {
+    const std::string& name = config_.haresources.groups[g].name;
+    if (which != "all" && which != name) continue;
+    any = true;
+    const core::Ownership::Failures f = ownership_->failures(g, clock_.now());
+    if (f.total == 0 && !f.blocked) continue;
+    log(Level::info, "Cleanup of resource group %s: %" PRIu64 " failure(s) forgotten%s", name.c_str(),
+        f.total, f.blocked ? ", no longer blocked here" : "");
+    dispatch(ownership_->cleanup(g));
+    out += name + "\t" + std::to_string(f.total) + "\t" + (f.blocked ? "1" : "0") + "\n";
+  }
+  if (!any) return "error: no resource group '" + which + "' (twinbeat status lists them)";
+  settle();
+  return out;
+}
+
 std::string Daemon::on_control(const std::string& request) {
   const std::vector<std::string> words = config::split_words(request);
   if (words.empty()) return "error: empty request";
@@ -96,6 +120,7 @@ std::string Daemon::on_control(const std::string& request) {
   if (words[0] == "clstatus" && words.size() == 1) return clstatus_view();
   if ((words[0] == "standby" || words[0] == "takeover") && words.size() == 2 && words[1] != "force")
     return move_groups(words[0], words[1]);
+  if (words[0] == "cleanup" && words.size() == 2) return cleanup(words[1]);
   if (words[0] == "takeover" && words.size() == 2 && words[1] == "force") {
     const core::FenceActions a = gate_->force();
     if (a.empty())
@@ -161,6 +186,7 @@ Status Daemon::status() const {
     }
     s.links.push_back(std::move(l));
   }
+  s.uplink = ping_nodes_->status(now);
   s.stray_packets = links_->stray();
   s.log_lines_dropped = log_dropped();
   s.mode = wire::to_string(ownership_->mode());
@@ -181,6 +207,11 @@ Status Daemon::status() const {
     gs.peer = g < peer_ad_.groups.size() && peer_ad_.groups[g]
                   ? wire::to_string(peer_ad_.groups[g]->state)
                   : "unknown";
+    gs.peer_blocked = g < peer_ad_.groups.size() && peer_ad_.groups[g] && peer_ad_.groups[g]->blocked;
+    const core::Ownership::Failures f = ownership_->failures(g, now);
+    gs.failures = f.total;
+    gs.recent_failures = f.recent;
+    gs.blocked = f.blocked;
     for (size_t r = 0; r < spec.resources.size(); ++r) {
       const OpRecord& rec = runner_->record(g, r);
       ResourceStatus rs;
@@ -193,6 +224,9 @@ Status Daemon::status() const {
         rs.duration_ms = to_ms(rec.done ? rec.duration : now - rec.started);
         rs.ago_ms = to_ms(now - rec.started);
       }
+      const auto& vip = runner_->agents()[g][r].vip;
+      if (const auto* c = vip ? runner_->vip_conflict(vip->text) : nullptr)
+        rs.vip_conflict = VipConflictStatus{vip->text, c->mac, c->probing, c->added, to_ms(now - c->at)};
       gs.resources.push_back(std::move(rs));
     }
     s.groups.push_back(std::move(gs));

@@ -30,11 +30,12 @@ void log_output(const std::string& tag, const std::string& output, Level level) 
 
 ResourceRunner::ResourceRunner(resources::GroupAgents agents, RunnerConfig config,
                                ExecutorClient& executor, net::VipManager& vips,
-                               const Clock& clock)
+                               HealthChecker& checker, const Clock& clock)
     : agents_(std::move(agents)),
       config_(std::move(config)),
       executor_(executor),
       vips_(vips),
+      checker_(checker),
       clock_(clock) {
   for (const auto& g : agents_) {
     records_.emplace_back(g.size());
@@ -75,9 +76,21 @@ void ResourceRunner::reconfigure(resources::GroupAgents agents, RunnerConfig con
   }
   agents_ = std::move(agents);
   config_ = std::move(config);
+  ++epoch_;
   records_ = std::move(records);
   counts_ = std::move(counts);
   added_ = std::move(added);
+}
+
+bool ResourceRunner::set_monitor_options(const resources::GroupAgents& agents) {
+  bool changed = false;
+  for (size_t g = 0; g < agents.size() && g < agents_.size(); ++g)
+    for (size_t r = 0; r < agents[g].size() && r < agents_[g].size(); ++r)
+      if (agents_[g][r].monitor.text != agents[g][r].monitor.text) {
+        agents_[g][r].monitor = agents[g][r].monitor;
+        changed = true;
+      }
+  return changed;
 }
 
 void ResourceRunner::reannounce(size_t group) {
@@ -97,17 +110,20 @@ void ResourceRunner::run(const core::RunOp& op) {
   rec = OpRecord{op.op, false, false, "running", clock_.now(), Millis{0}};
   const resources::Agent& a = agents_[op.group][op.resource];
   if (a.kind == resources::AgentKind::vip) return run_vip(op, a);
+  if (op.op == core::Op::monitor && a.monitor.check) return run_check(op, a);
   run_script(op, a);
 }
 
 void ResourceRunner::finish(const core::RunOp& op, bool ok, bool running, std::string result) {
   OpRecord& rec = records_[op.group][op.resource];
+  // A monitor that found the resource stopped has failed, though it ran.
+  const bool good = op.op == core::Op::monitor ? ok && running : ok;
   rec.done = true;
-  rec.ok = ok;
+  rec.ok = good;
   rec.result = std::move(result);
   rec.duration = clock_.now() - rec.started;
   const size_t kind = static_cast<size_t>(op.op);
-  ++(ok ? counts_[op.group][op.resource].ok : counts_[op.group][op.resource].failed)[kind];
+  ++(good ? counts_[op.group][op.resource].ok : counts_[op.group][op.resource].failed)[kind];
   done_.push_back(core::OpDone{op.group, op.resource, op.op, ok, running});
 }
 
@@ -124,14 +140,7 @@ void ResourceRunner::run_vip(const core::RunOp& op, const resources::Agent& a) {
     return finish(op, true, false, "stopped");
   }
   switch (op.op) {
-    case core::Op::start: {
-      auto r = vips_.add(*vip, clock_.now());
-      if (!r) log(Level::error, "%s: %s", a.text.c_str(), r.error().message.c_str());
-      else log(Level::info, "%s: added %s/%d on %s", a.name.c_str(), vip->spec.text.c_str(),
-               vip->prefix, vip->interface.c_str());
-      if (r) added_[op.group][op.resource] = *vip;
-      return finish(op, r.ok(), r.ok(), r ? "ok" : r.error().message);
-    }
+    case core::Op::start: return start_vip(op, *vip);  // probe, then add: vip_start.cc
     case core::Op::stop: {
       auto r = vips_.remove(*vip);
       if (r) added_[op.group][op.resource].reset();
@@ -140,6 +149,7 @@ void ResourceRunner::run_vip(const core::RunOp& op, const resources::Agent& a) {
                vip->prefix, vip->interface.c_str());
       return finish(op, r.ok(), !r.ok(), r ? "ok" : r.error().message);
     }
+    case core::Op::monitor:
     case core::Op::status: {
       auto r = vips_.present(*vip);
       if (!r) return finish(op, false, false, r.error().message);
@@ -152,17 +162,20 @@ void ResourceRunner::run_vip(const core::RunOp& op, const resources::Agent& a) {
 
 void ResourceRunner::run_script(const core::RunOp& op, const resources::Agent& a) {
   std::vector<std::string> argv = resources::script_argv(a, op.op);
+  const bool check = op.op == core::Op::status || op.op == core::Op::monitor;
   const Millis timeout = op.op == core::Op::start  ? config_.start_timeout
                          : op.op == core::Op::stop ? config_.stop_timeout
-                                                   : config_.status_timeout;
-  // Heartbeat's phrase; status probes are routine and logged at debug.
-  log(op.op == core::Op::status ? Level::debug : Level::info, "Running %s", joined(argv).c_str());
+                         : op.op == core::Op::status ? config_.status_timeout
+                                                     : a.monitor.timeout.value_or(config_.monitor_timeout);
+  // Heartbeat's phrase; status probes and monitors are routine and logged at debug.
+  log(check ? Level::debug : Level::info, "Running %s", joined(argv).c_str());
   const resources::AgentKind kind = a.kind;
   const std::string path = a.path;
   const std::string tag = a.name;
   executor_.run(std::move(argv), config_.env, timeout.count(),
-                [this, op, kind, path, tag](const RunResult& r) {
-                  if (op.op == core::Op::status) {
+                [this, op, kind, path, tag, check, epoch = epoch_](const RunResult& r) {
+                  if (epoch != epoch_) return;
+                  if (check) {
                     log_output(tag, r.output, Level::debug);
                     if (r.how != RunResult::How::exited)
                       return finish(op, false, false, r.describe());
@@ -181,6 +194,17 @@ void ResourceRunner::run_script(const core::RunOp& op, const resources::Agent& a
                         r.describe().c_str());
                   finish(op, r.ok(), op.op == core::Op::start && r.ok(), r.describe());
                 });
+}
+
+// A built-in check (haresources `check=`) in place of the status script.
+void ResourceRunner::run_check(const core::RunOp& op, const resources::Agent& a) {
+  const Millis timeout = a.monitor.timeout.value_or(config_.monitor_timeout);
+  checker_.run(*a.monitor.check, timeout,
+               [this, op, epoch = epoch_, what = a.monitor.check->text](bool ok, const std::string& why) {
+                 if (epoch != epoch_) return;
+                 if (!ok) log(Level::warn, "%s: %s", what.c_str(), why.c_str());
+                 finish(op, true, ok, ok ? "running" : why);
+               });
 }
 
 }  // namespace twinbeat::daemon

@@ -77,6 +77,17 @@ std::string array(const std::vector<T>& items, F one) {
   return out + "]";
 }
 
+std::string vip_conflict_json(const std::optional<VipConflictStatus>& c) {
+  if (!c) return "null";
+  return Object()
+      .str("address", c->address)
+      .str("mac", c->mac)
+      .boolean("probing", c->probing)
+      .boolean("added", c->added)
+      .num("ago_ms", c->ago_ms)
+      .done();
+}
+
 std::string resource_json(const ResourceStatus& r) {
   return Object()
       .str("name", r.name)
@@ -86,6 +97,7 @@ std::string resource_json(const ResourceStatus& r) {
       .boolean("ok", r.ok)
       .num("duration_ms", r.duration_ms)
       .field("ago_ms", opt_number(r.ago_ms))
+      .field("vip_conflict", vip_conflict_json(r.vip_conflict))
       .done();
 }
 
@@ -96,6 +108,10 @@ std::string group_json(const GroupStatus& g) {
       .str("here", g.here)
       .boolean("offered", g.offered)
       .str("peer", g.peer)
+      .num("failures", g.failures)
+      .num("recent_failures", g.recent_failures)
+      .boolean("blocked", g.blocked)
+      .boolean("peer_blocked", g.peer_blocked)
       .field("resources", array(g.resources, resource_json))
       .done();
 }
@@ -106,6 +122,73 @@ std::string fence_device_json(const FenceDeviceStatus& d) {
       .str("target", d.target)
       .str("port", d.port)
       .str("health", d.health)
+      .done();
+}
+
+std::string opt_text(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "unknown"; }
+
+// "uplink: ..." and a line per ping node and address; nothing without ping nodes.
+std::string uplink_text(const Status& s) {
+  const UplinkStatus& u = s.uplink;
+  if (u.nodes.empty()) return "";
+  std::string out = "uplink: this node reaches " + opt_text(u.score) + " of " +
+                    std::to_string(u.nodes.size()) + " ping node(s), " + s.peer + " " +
+                    opt_text(u.peer_score) + "; reach " + u.reach;
+  if (!u.pending.empty())
+    out += " (" + u.pending + " for " + opt_text(u.pending_ms) + " ms of " +
+           std::to_string(u.deadping_ms) + ")";
+  out += ", deadping " + std::to_string(u.deadping_ms) + " ms, echo every " +
+         std::to_string(u.interval_ms) + " ms (" + u.sockets + ")\n";
+  if (u.peer_differs) out += "  ping nodes differ on " + s.peer + "\n";
+  for (const PingNodeStatus& n : u.nodes) {
+    out += "  ping node " + n.name + " (" + n.type + "): here " + n.here + ", " + s.peer + " " +
+           n.peer + "\n";
+    for (const PingTargetStatus& t : n.targets) {
+      out += "    " + t.address + ": " + t.state + ", last reply " + ago(t.last_reply_ms_ago) +
+             (t.rtt_ms ? ", rtt " + std::to_string(*t.rtt_ms) + " ms" : "") + ", sent " +
+             std::to_string(t.sent) + ", replies " + std::to_string(t.replies) +
+             ", send errors " + std::to_string(t.send_errors) +
+             (t.send_error.empty() ? "" : " (" + t.send_error + ")") + "\n";
+    }
+  }
+  return out;
+}
+
+std::string ping_target_json(const PingTargetStatus& t) {
+  return Object()
+      .str("address", t.address)
+      .str("state", t.state)
+      .field("last_reply_ms_ago", opt_number(t.last_reply_ms_ago))
+      .field("rtt_ms", opt_number(t.rtt_ms))
+      .num("sent", t.sent)
+      .num("replies", t.replies)
+      .num("send_errors", t.send_errors)
+      .str("send_error", t.send_error)
+      .done();
+}
+
+std::string ping_node_json(const PingNodeStatus& n) {
+  return Object()
+      .str("name", n.name)
+      .str("type", n.type)
+      .str("here", n.here)
+      .str("peer", n.peer)
+      .field("targets", array(n.targets, ping_target_json))
+      .done();
+}
+
+std::string uplink_json(const UplinkStatus& u) {
+  return Object()
+      .field("score", opt_number(u.score))
+      .field("peer_score", opt_number(u.peer_score))
+      .str("reach", u.reach)
+      .str("pending", u.pending)
+      .field("pending_ms", opt_number(u.pending_ms))
+      .num("deadping_ms", u.deadping_ms)
+      .num("interval_ms", u.interval_ms)
+      .str("sockets", u.sockets)
+      .boolean("peer_differs", u.peer_differs)
+      .field("ping_nodes", array(u.nodes, ping_node_json))
       .done();
 }
 
@@ -129,13 +212,22 @@ std::string groups_text(const Status& s) {
          "), haresources " + s.haresources + "\n";
   for (const GroupStatus& g : s.groups) {
     out += "  group " + g.name + " (preferred " + g.preferred + "): here " + g.here +
-           (g.offered ? " (offered to the peer)" : "") + ", " + s.peer + " " + g.peer + history + "\n";
+           (g.offered ? " (offered to the peer)" : "") + ", " + s.peer + " " + g.peer + history +
+           (g.peer_blocked ? " (blocked there)" : "") + "\n";
+    if (g.failures || g.blocked)
+      out += "    failures here: " + std::to_string(g.failures) + " (" +
+             std::to_string(g.recent_failures) + " within the restart window)" +
+             (g.blocked ? ", BLOCKED here until 'twinbeat cleanup'" : "") + "\n";
     for (const ResourceStatus& r : g.resources) {
       out += "    " + r.name + " [" + r.kind + "]";
       if (!r.last_op.empty())
         out += ": " + r.last_op + " " + r.result + " in " + std::to_string(r.duration_ms) + " ms" +
                (r.ago_ms ? ", " + std::to_string(*r.ago_ms / 1000) + " s ago" : "");
       out += "\n";
+      if (const auto& c = r.vip_conflict)
+        out += "      VIP IN USE: " + c->address + (c->probing ? " probed for by " : " answered by ") +
+               c->mac + " " + std::to_string(c->ago_ms / 1000) + " s ago: " +
+               (c->added ? "added anyway (the silent peer's copy)" : "not added") + "\n";
     }
   }
   return out;
@@ -179,6 +271,7 @@ std::string render_text(const Status& s) {
     if (!l.drops_by_reason.empty()) out += "    dropped: " + l.drops_by_reason + "\n";
   }
   if (s.stray_packets) out += "stray packets (on no configured link): " + std::to_string(s.stray_packets) + "\n";
+  out += uplink_text(s);
   out += fencing_text(s);
   out += groups_text(s);
   return out;
@@ -211,6 +304,7 @@ std::string render_json(const Status& s) {
              .field("timers", timers)
              .field("peer", peer)
              .field("links", array(s.links, link_json))
+             .field("uplink", uplink_json(s.uplink))
              .str("mode", s.mode)
              .str("peer_mode", s.peer_mode)
              .boolean("peer_current", s.peer_current)

@@ -28,6 +28,16 @@ struct LinkStatus {
   std::string drops_by_reason;  // "bad_mac=3 replayed=1", empty if none
 };
 
+// A VIP whose last probe before an add found its address in use, shown
+// until a probe finds it free.
+struct VipConflictStatus {
+  std::string address;
+  std::string mac;       // of the host that answered
+  bool probing = false;  // it was only probing for the address too
+  bool added = false;    // added all the same (the silent peer's copy, vip_lease off)
+  int64_t ago_ms = 0;
+};
+
 struct ResourceStatus {
   std::string name;  // as written in haresources
   std::string kind;  // built-in, resource.d, init.d
@@ -36,6 +46,7 @@ struct ResourceStatus {
   bool ok = true;
   int64_t duration_ms = 0;
   std::optional<int64_t> ago_ms;
+  std::optional<VipConflictStatus> vip_conflict;
 };
 
 struct GroupStatus {
@@ -45,6 +56,47 @@ struct GroupStatus {
   bool offered = false;
   std::string peer;  // the peer's state for it, or "unknown"
   std::vector<ResourceStatus> resources;
+  // Monitoring: failures here since start or cleanup, those within the
+  // restart window, blocked here (runs here no more until cleanup), and
+  // blocked on the peer as it says.
+  uint64_t failures = 0;
+  uint64_t recent_failures = 0;
+  bool blocked = false;
+  bool peer_blocked = false;
+};
+
+// Ping nodes (uplink health): each address, each ping node as seen here
+// and as the peer last said, and the comparison of the two scores.
+struct PingTargetStatus {
+  std::string address;
+  std::string state;  // init, up, dead
+  std::optional<int64_t> last_reply_ms_ago;
+  std::optional<int64_t> rtt_ms;  // of the last reply
+  uint64_t sent = 0;
+  uint64_t replies = 0;
+  uint64_t send_errors = 0;
+  std::string send_error;  // the last failed send's error, "" once one succeeds
+};
+
+struct PingNodeStatus {
+  std::string name;
+  std::string type;  // ping (one address) or ping_group
+  std::string here;  // init, up, dead
+  std::string peer;  // init, up, dead as the peer said, or unknown
+  std::vector<PingTargetStatus> targets;
+};
+
+struct UplinkStatus {
+  std::optional<int64_t> score;       // ping nodes up here, once known
+  std::optional<int64_t> peer_score;  // as the peer said, when it says
+  std::string reach = "same";         // this node against the peer, held: same, fewer, more
+  std::string pending;                // a comparison waiting to hold, "" if none
+  std::optional<int64_t> pending_ms;  // for how long
+  int64_t deadping_ms = 0;
+  int64_t interval_ms = 0;
+  std::string sockets;                // "IPv4 raw socket"...
+  bool peer_differs = false;          // the peer's ping nodes are not ours
+  std::vector<PingNodeStatus> nodes;
 };
 
 struct FenceDeviceStatus {
@@ -70,6 +122,7 @@ struct Status {
   uint64_t late_heartbeats = 0;
 
   std::vector<LinkStatus> links;
+  UplinkStatus uplink;  // nodes empty: no ping nodes configured
 
   std::string mode;       // running, leaving, left
   std::string peer_mode;  // as the peer last said

@@ -51,7 +51,31 @@ void Daemon::apply_fence(const core::FenceActions& actions) {
 // gone for good: its group is told, so it yields to a peer that took it
 // over, or is completed again.
 void Daemon::renew_leases() {
+  const Instant at = clock_.now();
+  // A renewal may wait long for the kernel's RTNL lock (heartbeat_cover.h):
+  // meanwhile the cover sends our heartbeats, while the lifetime the last
+  // round gave every VIP still runs (the kernel may end one 20 ms early).
+  constexpr Millis kExpiryMargin{100};
+  const bool covered = cover_ && lease_round_ > Millis{0};
+  if (covered)
+    cover_->begin(next_send_, config_.ha_cf.keepalive, lease_round_at_ + lease_round_ - kExpiryMargin);
   const std::vector<size_t> lost = runner_->renew_leases();
+  const unsigned beats = covered ? cover_->end() : 0;
+  const Instant now = clock_.now();
+  renewal_wait_max_ = std::max(renewal_wait_max_, now - at);
+  if (beats > 0) {
+    (void)heartbeat_timer_->expirations();  // what they were due for went out
+    cover_beats_ += beats;
+    if (now >= next_late_log_) {
+      log(Level::warn, "loop: a VIP lease renewal waited %" PRId64 " ms for the kernel; %u heartbeat(s) sent meanwhile",
+          to_ms(now - at), beats);
+      next_late_log_ = now + Millis{10'000};
+    }
+  }
+  lease_round_at_ = at;
+  // The lifetime given: whole seconds, at least one (net::VipManager::set_lease).
+  lease_round_ = lease_ ? std::max<Millis>(Millis{1000}, std::chrono::duration_cast<std::chrono::seconds>(*lease_))
+                        : Millis{0};
   if (lost.empty()) return;
   // What the peer said while we were stalled comes first: it may hold them now.
   links_->drain_all([this](size_t link, std::span<const uint8_t> d) {
@@ -79,6 +103,8 @@ void Daemon::dispatch(const core::Actions& actions) {
     } else if (std::holds_alternative<core::Announce>(a)) {
       announce_ = true;
     } else if (auto* c = std::get_if<core::GroupChange>(&a)) {
+      if (c->kind == core::GroupChange::Kind::acquired && c->group < peer_held_.size())
+        peer_held_[c->group] = false;  // the handover is over: ours now
       log_change(*c);
     } else if (std::holds_alternative<core::ShutdownComplete>(a)) {
       finish_shutdown();
@@ -88,21 +114,27 @@ void Daemon::dispatch(const core::Actions& actions) {
   }
 }
 
+void Daemon::feed(const core::OpDone& d) {
+  if (d.op == core::Op::monitor) return on_monitor_done(d);
+  dispatch(ownership_->on_op_done(d));
+}
+
 void Daemon::settle() {
   for (int round = 0; round < 10000; ++round) {
     std::deque<core::OpDone> done = runner_->take_done();
     if (done.empty()) break;
-    for (const core::OpDone& d : done) dispatch(ownership_->on_op_done(d));
+    for (const core::OpDone& d : done) feed(d);
   }
   if (pending_groups_) {
     apply_pending_groups();
     for (int round = 0; round < 10000; ++round) {  // builtin probes of new groups finish at once
       std::deque<core::OpDone> done = runner_->take_done();
       if (done.empty()) break;
-      for (const core::OpDone& d : done) dispatch(ownership_->on_op_done(d));
+      for (const core::OpDone& d : done) feed(d);
     }
   }
   arm_vip_timer();
+  schedule_monitors();
   if (announce_) {
     announce_ = false;
     send_heartbeat();  // the peer learns of a change now, not a keepalive later
@@ -123,6 +155,10 @@ void Daemon::log_change(const core::GroupChange& c) {
           peer);
       break;
     case K::acquiring:
+      if (c.why == W::uplink) {
+        log(Level::info, "Taking over resource group %s (uplink: %s)", name, uplink_text().c_str());
+        break;
+      }
       if (c.why == W::peer_dead || c.why == W::peer_left || c.why == W::peer_offered)
         log(Level::info, "Taking over resource group %s", name);
       else
@@ -135,6 +171,8 @@ void Daemon::log_change(const core::GroupChange& c) {
           : c.why == W::failback   ? "failback to its preferred node"
           : c.why == W::standby    ? "standby: handing it to the peer"
           : c.why == W::removed    ? "removed from haresources"
+          : c.why == W::failed     ? "it failed here too often: handing it to the peer"
+          : c.why == W::uplink     ? ("uplink: " + uplink_text() + "; handing it to the peer").c_str()
           : c.why == W::peer_holds ? std::string("held by " + config_.peer).c_str()
                                    : "released");
       break;
@@ -150,6 +188,21 @@ void Daemon::log_change(const core::GroupChange& c) {
           resource, name, peer);
       break;
     case K::conflict: log(Level::error, "Both machines own resource group %s!", name); break;
+    case K::monitor_failed: {
+      const core::Ownership::Failures f = ownership_->failures(c.group, clock_.now());
+      log(Level::error, "Resource %s of group %s failed its monitor (%s): failure %zu within %" PRId64
+          " s, %d restart(s) allowed", resource, name, runner_->record(c.group, c.resource).result.c_str(),
+          f.recent, to_ms(config_.ha_cf.resource_restart_window) / 1000, config_.ha_cf.resource_restarts);
+      break;
+    }
+    case K::recovering:
+      log(Level::info, "Restarting %s of group %s in place, with the resources after it", resource, name);
+      break;
+    case K::recovered: log(Level::info, "Resource group %s recovered.", name); break;
+    case K::offered:
+      log(Level::info, "Resource group %s: not starting it here, leaving it to %s (uplink: %s)",
+          name, peer, uplink_text().c_str());
+      break;
   }
 }
 
@@ -180,14 +233,16 @@ void Daemon::on_peer_message(const wire::Message& msg) {
       log(Level::info, "haresources is identical on %s and %s", config_.node.c_str(),
           config_.peer.c_str());
   }
+  ping_nodes_->on_peer(msg);
   core::PeerAd ad;
   ad.mode = msg.mode;
+  ad.reach = msg.has_uplink ? msg.uplink.reach : core::Reach::same;
   for (size_t g = 0; g < group_ids_.size(); ++g) {
     std::optional<core::GroupAd> found;
     for (size_t i = 0; i < msg.group_count; ++i)
       if (msg.groups[i].id == group_ids_[g])
         found = core::GroupAd{msg.groups[i].state, msg.groups[i].offered, msg.groups[i].found,
-                              msg.groups[i].wanted};
+                              msg.groups[i].wanted, msg.groups[i].blocked};
     ad.groups.push_back(found);
   }
   if (ad.mode == wire::NodeMode::left && peer_ad_.mode != wire::NodeMode::left)
@@ -195,6 +250,14 @@ void Daemon::on_peer_message(const wire::Message& msg) {
   bool asks_fence = false;
   for (const auto& g : ad.groups) asks_fence = asks_fence || (g && g->state == wire::GroupState::failed);
   peer_ad_ = ad;
+  peer_held_.resize(ad.groups.size());
+  for (size_t g = 0; g < ad.groups.size(); ++g) {
+    const auto s = ad.groups[g] ? ad.groups[g]->state : wire::GroupState::none;
+    if (s == wire::GroupState::held)  // not stopping: a failed start stops too
+      peer_held_[g] = true;
+    else if (s == wire::GroupState::none && ownership_->advertised(g).state == wire::GroupState::held)
+      peer_held_[g] = false;  // ours, and the peer has let go: no handover pending
+  }
   dispatch(ownership_->on_peer_ad(ad));
   if (asks_fence && gate_->state() == core::FenceState::idle && gate_->devices()) {
     log(Level::crit, "node %s could not stop a resource group and asks to be fenced",
@@ -206,10 +269,12 @@ void Daemon::on_peer_message(const wire::Message& msg) {
 
 void Daemon::on_peer_dead(const core::PeerDead& dead) {
   const bool left = peer_ad_.mode == wire::NodeMode::left;
+  if (!left) peer_held_.assign(peer_held_.size(), false);  // it may still hold them
   bool held = false;
   for (const auto& g : peer_ad_.groups) held = held || (g && g->state != wire::GroupState::none);
   bool we_hold = false;
   for (size_t g = 0; g < ownership_->group_count(); ++g) we_hold = we_hold || ownership_->holds(g);
+  ping_nodes_->on_peer_silent();
   if (!left) {
     dispatch(ownership_->on_peer_liveness(core::PeerLiveness::dead_unconfirmed));
     if (held || dead.never_heard)

@@ -1,6 +1,6 @@
 // VipManager: what add, remove, status and resolve mean for a VIP (which
-// interface, which prefix, what counts as success), over RouteSocket, and the
-// announcement bursts that follow an add.
+// interface, which prefix, what counts as success), over RouteSocket, the
+// probe that may come before an add, and the announcements that follow it.
 #include "twinbeat/net/vip.h"
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 
 #include "announce.h"
 #include "announce_schedule.h"
+#include "probe.h"
 #include "vip_netlink.h"
 #include "vip_route.h"
 
@@ -20,9 +21,18 @@ struct VipManager::State {
   RouteSocket nl;
   Announcer announcer;
   AnnounceSchedule schedule;
+  Prober prober;
+  ProbeConfig probe;
   uint64_t sent = 0;
   uint64_t failed = 0;
   std::optional<uint32_t> lease_s;
+
+  void send(const Announcement& a) {
+    if (announcer.send(a))
+      ++sent;
+    else
+      ++failed;
+  }
 };
 
 namespace {
@@ -109,7 +119,33 @@ Result<Vip> VipManager::resolve(const VipSpec& spec) {
   return vip;
 }
 
-void VipManager::set_announce(AnnounceConfig announce) { s_->schedule.set_config(announce); }
+void VipManager::set_announce(AnnounceConfig announce, Instant now) {
+  s_->schedule.set_config(announce, now);
+}
+
+void VipManager::set_probe(ProbeConfig probe) { s_->probe = probe; }
+
+Result<bool> VipManager::probe(const Vip& vip, Instant now) {
+  if (!s_->probe.enabled) return false;
+  auto link = s_->nl.link(0, vip.interface, "probe for " + describe(vip));
+  if (!link) return link.error();
+  if (!link->mac) return false;  // no ARP/ND there: nobody could answer
+  const ProbeRequest r{vip.spec.family, vip.spec.addr, link->ifindex, *link->mac};
+  if (auto p = s_->prober.start(r, s_->probe.wait, now); !p) return p.error();
+  return true;
+}
+
+std::optional<ProbeVerdict> VipManager::take_probe(const Vip& vip, Instant now) {
+  auto outcome = s_->prober.take(vip.spec.family, vip.spec.addr, now - s_->probe.wait);
+  if (!outcome) return std::nullopt;
+  ProbeVerdict v;
+  if (outcome->answer) {
+    v.answered = true;
+    v.mac = mac_text(outcome->answer->mac);
+    v.probing = outcome->answer->probing;
+  }
+  return v;
+}
 
 void VipManager::set_lease(std::optional<Millis> lease) {
   if (!lease) return s_->lease_s.reset();
@@ -151,7 +187,6 @@ Result<void> VipManager::announce(const Vip& vip, Instant now) {
 }
 
 Result<void> VipManager::renew(const Vip& vip) {
-  if (!s_->lease_s) return {};
   const std::string context = "renew the lease of " + describe(vip);
   auto link = s_->nl.link(0, vip.interface, context);  // by name: it may have been re-created
   if (!link) return link.error();
@@ -160,9 +195,13 @@ Result<void> VipManager::renew(const Vip& vip) {
   // expired lease must stay expired (the peer may hold the VIP by now).
   auto prefixes = s_->nl.prefixes_of(link->ifindex, req.family, req.addr, context);
   if (!prefixes) return prefixes.error();
-  if (std::find(prefixes->begin(), prefixes->end(), req.prefix) == prefixes->end())
+  if (std::find(prefixes->begin(), prefixes->end(), req.prefix) == prefixes->end()) {
+    s_->schedule.cancel(vip.spec.family, vip.spec.addr);  // never announced again
     return Error{EADDRNOTAVAIL, context + ": the address is gone (its lease expired?)", {}};
-  req.lifetime_s = s_->lease_s;
+  }
+  // No lease (any more: a reload set vip_lease off): permanent, or the
+  // lifetime it was added with would still run out.
+  req.lifetime_s = s_->lease_s ? *s_->lease_s : kForever;
   return s_->nl.replace_address(req, context);
 }
 
@@ -195,14 +234,34 @@ Result<bool> VipManager::present(const Vip& vip) {
   return !prefixes->empty();
 }
 
-std::optional<Instant> VipManager::next_deadline() const { return s_->schedule.next_deadline(); }
+std::optional<Instant> VipManager::next_deadline() const {
+  const auto a = s_->schedule.next_deadline();
+  const auto p = s_->prober.next_deadline();
+  if (!a || !p) return a ? a : p;
+  return std::min(*a, *p);
+}
 
 void VipManager::on_timer(Instant now) {
-  for (const Announcement& a : s_->schedule.take_due(now)) {
-    if (s_->announcer.send(a))
-      ++s_->sent;
+  s_->prober.on_timer(now);
+  for (const Announcement& a : s_->schedule.take_due(now)) s_->send(a);
+  const std::vector<Announcement> refresh = s_->schedule.take_refresh_due(now);
+  if (refresh.empty()) return;
+  // Only addresses still here: one whose lease ran out (or that was removed
+  // by hand) may be the peer's by now, and a refresh would pull it back.
+  auto here = s_->nl.addresses("refresh announcements");
+  if (!here) {
+    s_->failed += refresh.size();
+    return;
+  }
+  for (const Announcement& a : refresh) {
+    const bool present = std::any_of(here->begin(), here->end(), [&](const LocalAddress& l) {
+      return l.ifindex == a.ifindex && l.family == a.family &&
+             std::memcmp(&l.addr, &a.addr, address_size(a.family)) == 0;
+    });
+    if (present)
+      s_->send(a);
     else
-      ++s_->failed;
+      s_->schedule.cancel(a.family, a.addr);
   }
 }
 

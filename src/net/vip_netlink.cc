@@ -208,6 +208,28 @@ Result<std::vector<int>> RouteSocket::prefixes_of(int ifindex, int family, const
   return out;
 }
 
+Result<std::vector<LocalAddress>> RouteSocket::addresses(const std::string& context) {
+  nl_cache* raw = nullptr;
+  auto r = request(context, [&] { return rtnl_addr_alloc_cache(sock_.get(), &raw); });
+  if (!r) return r.error();
+  NlCache cache(raw);
+  std::vector<LocalAddress> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* a = reinterpret_cast<rtnl_addr*>(o);
+    nl_addr* local = rtnl_addr_get_local(a);
+    const int family = rtnl_addr_get_family(a);
+    if (!local || (family != AF_INET && family != AF_INET6) ||
+        nl_addr_get_len(local) != address_size(family))
+      continue;
+    LocalAddress la;
+    la.ifindex = rtnl_addr_get_ifindex(a);
+    la.family = family;
+    std::memcpy(&la.addr, nl_addr_get_binary_addr(local), address_size(family));
+    out.push_back(la);
+  }
+  return out;
+}
+
 Result<void> RouteSocket::add_address(const AddressRequest& req, const std::string& context) {
   auto a = build_address(req, true, context);
   if (!a) return a.error();

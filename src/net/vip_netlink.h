@@ -36,6 +36,13 @@ struct AddressRequest {
   std::optional<uint32_t> lifetime_s;  // valid and preferred lifetime; unset: forever
 };
 
+// One address configured on this host.
+struct LocalAddress {
+  int ifindex = 0;
+  int family = AF_INET;
+  in6_addr addr{};  // IPv4 in the first 4 bytes
+};
+
 // Every call is one synchronous request (or dump) that the kernel answers at
 // once. A failure's Error::code is the kernel's errno when it gave one, and
 // its message reads "<context>: <strerror>".
@@ -55,6 +62,8 @@ class RouteSocket {
   // when it is not there.
   Result<std::vector<int>> prefixes_of(int ifindex, int family, const in6_addr& addr,
                                        const std::string& context);
+  // Every address configured on this host, both families.
+  Result<std::vector<LocalAddress>> addresses(const std::string& context);
   // EEXIST when the address is already there; the caller decides.
   Result<void> add_address(const AddressRequest& req, const std::string& context);
   // Sets the lifetime (and flags) of an address that is there (NLM_F_REPLACE

@@ -19,6 +19,7 @@ void resolve_one(const config::ResourceSpec& r, const Lookup& lookup, Agent& a,
   a.text = r.text;
   a.args = r.args;
   a.where = r.where;
+  a.monitor = r.monitor;
   if (builtin_vip(r.agent)) {
     a.kind = AgentKind::vip;
     // One argument, whatever '::' it holds: a compressed IPv6 address
@@ -124,7 +125,8 @@ Status interpret_status(AgentKind kind, int exit_code, std::string_view output) 
 std::vector<std::string> script_argv(const Agent& a, core::Op op) {
   std::vector<std::string> argv{a.path};
   argv.insert(argv.end(), a.args.begin(), a.args.end());
-  argv.emplace_back(core::to_string(op));
+  // A monitor is the script's status, asked of a resource held here.
+  argv.emplace_back(core::to_string(op == core::Op::monitor ? core::Op::status : op));
   return argv;
 }
 

@@ -13,7 +13,11 @@ namespace twinbeat::wire {
 
 namespace {
 
-enum Tag : uint8_t { kSender = 1, kTimers = 2, kStatus = 3, kMode = 4, kDigest = 5, kGroups = 6 };
+enum Tag : uint8_t {
+  kSender = 1, kTimers = 2, kStatus = 3, kMode = 4, kDigest = 5, kGroups = 6, kUplink = 7
+};
+constexpr size_t kUplinkHeadSize = 4;  // reach u8, flags u8, score u16
+constexpr size_t kPingEntrySize = 9;   // id u64, state u8
 constexpr size_t kGroupEntrySize = 10;  // id u64, state u8, flags u8
 constexpr size_t kTlvHeaderSize = 3;    // tag u8, length u16
 constexpr size_t kTimersSize = 12;      // keepalive, warntime, deadtime: u32 ms
@@ -38,6 +42,10 @@ void put_body(uint8_t* p, const Message& msg);
 std::optional<DropReason> check_header(std::span<const uint8_t> d, const Keyring& keys);
 bool parse_body(std::span<const uint8_t> body, Message& msg);
 bool parse_groups(const uint8_t* v, size_t len, Message& msg);
+bool valid_uplink(const UplinkReport& u);
+size_t uplink_size(const Message& msg);
+uint8_t* put_uplink(uint8_t* p, const UplinkReport& u);
+bool parse_uplink(const uint8_t* v, size_t len, Message& msg);
 
 }  // namespace
 
@@ -110,6 +118,26 @@ const char* to_string(GroupState s) {
 
 uint64_t group_id(std::string_view name) { return fnv1a64(name); }
 
+uint64_t ping_node_id(std::string_view name) { return fnv1a64(name); }
+
+const char* to_string(PingState s) {
+  switch (s) {
+    case PingState::init: return "init";
+    case PingState::up: return "up";
+    case PingState::dead: return "dead";
+  }
+  return "unknown";
+}
+
+const char* to_string(Reach r) {
+  switch (r) {
+    case Reach::same: return "same";
+    case Reach::fewer: return "fewer";
+    case Reach::more: return "more";
+  }
+  return "unknown";
+}
+
 DropClass classify(DropReason r) {
   switch (r) {
     case DropReason::too_short:
@@ -135,7 +163,7 @@ size_t encode(const Message& msg, const Keyring& keys, std::span<uint8_t> out) {
   if (key == nullptr || !valid_message(msg)) return 0;
   const size_t body_size = kTlvHeaderSize + msg.sender.size() + kTlvHeaderSize + kTimersSize +
                            3 * kTlvHeaderSize + 1 + 1 + 8 + kTlvHeaderSize +
-                           msg.group_count * kGroupEntrySize;
+                           msg.group_count * kGroupEntrySize + uplink_size(msg);
   const size_t mac_size = config::mac_size(key->method);
   const size_t total = kHeaderSize + body_size + mac_size;
   if (total > out.size() || total > kMaxPacketSize) return 0;
@@ -194,6 +222,7 @@ bool valid_message(const Message& msg) {
   if (msg.group_count > kMaxGroups) return false;
   for (size_t i = 0; i < msg.group_count; ++i)
     if (!valid_group_state(static_cast<uint8_t>(msg.groups[i].state))) return false;
+  if (msg.has_uplink && !valid_uplink(msg.uplink)) return false;
   return msg.type == MessageType::heartbeat && valid_sender(msg.sender) &&
          valid_timer(msg.timers.keepalive) && valid_timer(msg.timers.warntime) &&
          valid_timer(msg.timers.deadtime) && valid_status(static_cast<uint8_t>(msg.status)) &&
@@ -251,9 +280,56 @@ void put_body(uint8_t* p, const Message& msg) {
     const GroupReport& g = msg.groups[i];
     put_be(p, 8, g.id);
     p[8] = static_cast<uint8_t>(g.state);
-    p[9] = static_cast<uint8_t>((g.offered ? 1 : 0) | (g.found ? 2 : 0) | (g.wanted ? 4 : 0));
+    p[9] = static_cast<uint8_t>((g.offered ? 1 : 0) | (g.found ? 2 : 0) | (g.wanted ? 4 : 0) |
+                                (g.blocked ? 8 : 0));
     p += kGroupEntrySize;
   }
+  if (msg.has_uplink) {
+    tlv(kUplink, uplink_size(msg) - kTlvHeaderSize);
+    p = put_uplink(p, msg.uplink);
+  }
+}
+
+bool valid_uplink(const UplinkReport& u) {
+  if (u.node_count > kMaxPingNodes || static_cast<uint8_t>(u.reach) > 2) return false;
+  if (u.score_known ? u.score > u.node_count : u.score != 0) return false;
+  for (size_t i = 0; i < u.node_count; ++i)
+    if (static_cast<uint8_t>(u.nodes[i].state) > 2) return false;
+  return true;
+}
+
+size_t uplink_size(const Message& msg) {
+  if (!msg.has_uplink) return 0;
+  return kTlvHeaderSize + kUplinkHeadSize + msg.uplink.node_count * kPingEntrySize;
+}
+
+uint8_t* put_uplink(uint8_t* p, const UplinkReport& u) {
+  p[0] = static_cast<uint8_t>(u.reach);
+  p[1] = u.score_known ? 1 : 0;
+  put_be(p + 2, 2, u.score);
+  p += kUplinkHeadSize;
+  for (size_t i = 0; i < u.node_count; ++i, p += kPingEntrySize) {
+    put_be(p, 8, u.nodes[i].id);
+    p[8] = static_cast<uint8_t>(u.nodes[i].state);
+  }
+  return p;
+}
+
+bool parse_uplink(const uint8_t* v, size_t len, Message& msg) {
+  if (len < kUplinkHeadSize || (len - kUplinkHeadSize) % kPingEntrySize != 0) return false;
+  UplinkReport& u = msg.uplink;
+  u.node_count = (len - kUplinkHeadSize) / kPingEntrySize;
+  if (u.node_count > kMaxPingNodes || v[0] > 2 || v[1] > 1) return false;
+  u.reach = static_cast<Reach>(v[0]);
+  u.score_known = v[1] == 1;
+  u.score = static_cast<uint16_t>(get_be(v + 2, 2));
+  for (size_t i = 0; i < u.node_count; ++i) {
+    const uint8_t* e = v + kUplinkHeadSize + i * kPingEntrySize;
+    if (e[8] > 2) return false;
+    u.nodes[i] = PingReport{get_be(e, 8), static_cast<PingState>(e[8])};
+  }
+  msg.has_uplink = true;
+  return valid_uplink(u);
 }
 
 bool parse_groups(const uint8_t* v, size_t len, Message& msg) {
@@ -262,7 +338,7 @@ bool parse_groups(const uint8_t* v, size_t len, Message& msg) {
   for (size_t i = 0; i < msg.group_count; ++i, v += kGroupEntrySize) {
     if (!valid_group_state(v[8])) return false;
     msg.groups[i] = GroupReport{get_be(v, 8), static_cast<GroupState>(v[8]), (v[9] & 1) != 0,
-                                (v[9] & 2) != 0, (v[9] & 4) != 0};
+                                (v[9] & 2) != 0, (v[9] & 4) != 0, (v[9] & 8) != 0};
   }
   return true;
 }
@@ -286,7 +362,7 @@ std::optional<DropReason> check_header(std::span<const uint8_t> d, const Keyring
 bool parse_body(std::span<const uint8_t> body, Message& msg) {
   std::string_view sender;
   bool have_sender = false, have_timers = false, have_status = false;
-  bool have_mode = false, have_digest = false, have_groups = false;
+  bool have_mode = false, have_digest = false, have_groups = false, have_uplink = false;
   size_t pos = 0;
   while (pos < body.size()) {
     if (body.size() - pos < kTlvHeaderSize) return false;
@@ -331,6 +407,10 @@ bool parse_body(std::span<const uint8_t> body, Message& msg) {
       case kGroups:
         if (have_groups || !parse_groups(v, len, msg)) return false;
         have_groups = true;
+        break;
+      case kUplink:
+        if (have_uplink || !parse_uplink(v, len, msg)) return false;
+        have_uplink = true;
         break;
       default:
         break;  // a newer peer's field: skipped

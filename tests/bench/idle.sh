@@ -17,6 +17,8 @@ set -euo pipefail
 # shellcheck disable=SC2034 # the TB_* settings are read by lib.sh
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
+# shellcheck source=tests/bench/lib_bench.sh
+. "$(dirname "$0")/lib_bench.sh"
 TB_NODES=(a b c d e f g h)
 TB_NODE_HOST[c]=4
 TB_NODE_HOST[d]=5
@@ -87,29 +89,6 @@ start_keepalived() {
 
 # sent_packets NODE: packets NODE's eth0 has sent so far.
 sent_packets() { tb_in "$1" cat /sys/class/net/eth0/statistics/tx_packets; }
-
-# cpu_ns PID...: nanoseconds on CPU of every thread of each (0 for one
-# that is gone). schedstat is exact; utime/stime are sampled per tick.
-cpu_ns() {
-  local p t total=0 ns
-  for p in "$@"; do
-    for t in /proc/"$p"/task/*/schedstat; do
-      read -r ns _ <"$t" 2>/dev/null || continue
-      total=$((total + ns))
-    done
-  done
-  echo "$total"
-}
-
-# hwm_kib PID...: VmHWM summed.
-hwm_kib() {
-  local p total=0 v
-  for p in "$@"; do
-    v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status" 2>/dev/null) || continue
-    total=$((total + ${v:-0}))
-  done
-  echo "$total"
-}
 
 step "Start twinbeat on a and b (keepalive 25 ms, deadtime 250 ms), e and f (100 ms, 1 s), realtime on"
 for n in a b e f; do tb_start_node "$n"; done

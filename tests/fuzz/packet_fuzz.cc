@@ -72,11 +72,23 @@ std::vector<uint8_t> authentic(int id, std::span<const uint8_t> body) {
   return p;
 }
 
+bool same_uplink(const wire::Message& a, const wire::Message& b) {
+  if (a.has_uplink != b.has_uplink) return false;
+  const wire::UplinkReport &x = a.uplink, &y = b.uplink;
+  if (!a.has_uplink) return true;
+  if (x.reach != y.reach || x.score_known != y.score_known || x.score != y.score ||
+      x.node_count != y.node_count)
+    return false;
+  for (size_t i = 0; i < x.node_count; ++i)
+    if (x.nodes[i].id != y.nodes[i].id || x.nodes[i].state != y.nodes[i].state) return false;
+  return true;
+}
+
 bool same(const wire::Message& a, const wire::Message& b) {
   return a.type == b.type && a.key_id == b.key_id && a.generation == b.generation &&
          a.sequence == b.sequence && a.sender == b.sender &&
          a.timers.keepalive == b.timers.keepalive && a.timers.warntime == b.timers.warntime &&
-         a.timers.deadtime == b.timers.deadtime && a.status == b.status;
+         a.timers.deadtime == b.timers.deadtime && a.status == b.status && same_uplink(a, b);
 }
 
 // What decode accepts, encode must accept, and decode must read back as is.

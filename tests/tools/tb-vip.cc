@@ -1,5 +1,6 @@
 // tb-vip: drives net::VipManager by hand for the e2e tests: resolve, add
-// (staying until the ARP/NA bursts are out), remove and status of VIPs.
+// (staying until the ARP/NA bursts are out), remove and status of VIPs, and
+// the probe that comes before an add.
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -23,9 +24,10 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitBadArgs = 2;
 constexpr int kExitAbsent = 3;
+constexpr int kExitInUse = 4;
 
 const char kUsage[] =
-    "Usage: tb-vip COMMAND [--count N] [--interval-ms MS] [--lease-s S] SPEC...\n"
+    "Usage: tb-vip COMMAND [--count N] [--interval-ms MS] [--lease-s S] [--wait-ms MS] SPEC...\n"
     "\n"
     "Test tool: VIPs through twinbeat's own net::VipManager. SPEC is the\n"
     "IPaddr2 argument, ip[/prefix[/interface[:label]][/broadcast]].\n"
@@ -36,14 +38,20 @@ const char kUsage[] =
     "  remove SPEC...   removes each (an absent one is no error)\n"
     "  status SPEC      exit 0 if configured on its interface, 3 if not\n"
     "  renew SPEC...    extends the lease (--lease-s) of each; fails if absent\n"
+    "  probe SPEC...    asks each VIP's link, side by side, whether another host\n"
+    "                   uses the address (ARP probe, DAD), listening --wait-ms\n"
+    "                   (default 20); prints 'SPEC free' or 'SPEC in use by MAC'\n"
+    "                   ('probed for by MAC': another host probes for it too)\n"
     "With --lease-s S, add gives each address a lifetime of S seconds.\n"
     "\n"
-    "Exit status: 0 done; 1 failure; 2 bad arguments; 3 absent (status).\n";
+    "Exit status: 0 done; 1 failure; 2 bad arguments; 3 absent (status); 4 in use\n"
+    "(probe).\n";
 
 struct Args {
   std::string command;
   net::AnnounceConfig announce;
   std::optional<Millis> lease;
+  net::ProbeConfig probe;
   std::vector<std::string> specs;
 };
 
@@ -73,6 +81,8 @@ Result<Args> parse_args(int argc, char** argv) {
       a.announce.interval = Millis{*n};
     else if (arg == "--lease-s")
       a.lease = Millis{*n * 1000};
+    else if (arg == "--wait-ms")
+      a.probe.wait = Millis{*n};
     else
       return Error{0, "unknown option '" + std::string(arg) + "'", {}};
   }
@@ -173,6 +183,44 @@ int renew(VipManager& m, const Args& a) {
   return 0;
 }
 
+// Probes every VIP at once and waits, as the daemon's loop would, until
+// every probe has ended (bounded by the wait plus 2 s).
+int probe(VipManager& m, const Args& a) {
+  auto vips = resolve_all(m, a.specs);
+  if (!vips) return fail(vips.error());
+  const MonotonicClock clock;
+  m.set_probe(a.probe);
+  std::vector<std::optional<net::ProbeVerdict>> verdicts(vips->size());
+  for (size_t i = 0; i < vips->size(); ++i) {
+    auto p = m.probe((*vips)[i], clock.now());
+    if (!p) return fail(p.error());
+    if (!*p) verdicts[i] = net::ProbeVerdict{};  // nothing to ask on that link
+  }
+  const Instant limit = clock.now() + a.probe.wait + Millis{2000};
+  for (int round = 0; round < 1000 && clock.now() < limit; ++round) {
+    bool waiting = false;
+    for (size_t i = 0; i < vips->size(); ++i)
+      if (!verdicts[i]) verdicts[i] = m.take_probe((*vips)[i], clock.now());
+    for (const auto& v : verdicts) waiting = waiting || !v;
+    if (!waiting) break;
+    if (const auto due = m.next_deadline()) std::this_thread::sleep_until(*due);
+    m.on_timer(clock.now());
+  }
+  int rc = 0;
+  for (size_t i = 0; i < vips->size(); ++i) {
+    const auto& v = verdicts[i];
+    if (!v) return fail(Error{0, a.specs[i] + ": the probe did not end", {}});
+    if (!v->answered) {
+      std::printf("%s free\n", a.specs[i].c_str());
+      continue;
+    }
+    std::printf("%s %s %s\n", a.specs[i].c_str(), v->probing ? "probed for by" : "in use by",
+                v->mac.c_str());
+    rc = kExitInUse;
+  }
+  return rc;
+}
+
 int resolve(VipManager& m, const Args& a) {
   auto vips = resolve_all(m, a.specs);
   if (!vips) return fail(vips.error());
@@ -194,7 +242,8 @@ int run(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (cmd != "add" && cmd != "remove" && cmd != "status" && cmd != "resolve" && cmd != "renew") {
+  if (cmd != "add" && cmd != "remove" && cmd != "status" && cmd != "resolve" && cmd != "renew" &&
+      cmd != "probe") {
     std::fprintf(stderr, "tb-vip: unknown command '%s'\n%s", argv[1], kUsage);
     return kExitBadArgs;
   }
@@ -205,6 +254,7 @@ int run(int argc, char** argv) {
   m->set_lease(args->lease);
   if (cmd == "add") return add(*m, *args);
   if (cmd == "renew") return renew(*m, *args);
+  if (cmd == "probe") return probe(*m, *args);
   if (cmd == "remove") return remove(*m, *args);
   if (cmd == "status") return status(*m, *args);
   return resolve(*m, *args);

@@ -14,9 +14,11 @@
 // initdead from deadtime (deadtime if > 10s, 12s if < 6s, else 2 x deadtime),
 // udpport 694, auto_failback legacy, realtime on, rtprio 1. twinbeat's own:
 // resource_start_timeout 60s, resource_stop_timeout 60s,
-// resource_status_timeout 10s, arp_count 5, arp_interval 200ms.
+// resource_status_timeout 10s, arp_count 5, arp_interval 200ms, arp_refresh
+// off, vip_probe on, vip_probe_wait 20ms.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -47,7 +49,21 @@ struct LinkSpec {
 enum class AutoFailback { on, off, legacy };
 const char* to_string(AutoFailback a);
 
-// A directive kept verbatim for a later stage (fencing, ping nodes, respawn).
+// A ping node: Heartbeat's pseudo-node that tells whether this node reaches
+// the network beyond the cluster. `ping ADDR...` makes one per address, named
+// by it; `ping_group NAME ADDR...` one named NAME, up while any of its
+// addresses answers. Addresses are IPv4 or IPv6 literals, kept in their
+// canonical form (inet_ntop), so both nodes name the same node the same way.
+struct PingNode {
+  std::string name;
+  bool group = false;  // from ping_group
+  std::vector<std::string> addresses;
+  SourceLoc where;
+};
+inline constexpr size_t kMaxPingNodes = 32;
+inline constexpr size_t kMaxPingAddresses = 64;  // all ping nodes together
+
+// A directive kept verbatim for a later stage (fencing, respawn).
 struct RawDirective {
   std::vector<std::string> args;  // tokens after the directive name
   SourceLoc where;
@@ -78,10 +94,27 @@ struct HaCf {
   Millis resource_start_timeout{60000};
   Millis resource_stop_timeout{60000};
   Millis resource_status_timeout{10000};
+  // Monitoring of held resources (off when unset): each resource's status
+  // every resource_monitor, with a deadline of resource_monitor_timeout
+  // (default resource_status_timeout). A failed check restarts the resource
+  // in place, up to resource_restarts times within resource_restart_window;
+  // one more failure stops the group here and hands it to the peer.
+  std::optional<Millis> resource_monitor;
+  std::optional<Millis> resource_monitor_timeout;
+  int resource_restarts = 3;
+  Millis resource_restart_window{300000};
   // Gratuitous ARP / unsolicited NA after adding a VIP: arp_count packets,
   // the first at once, then every arp_interval (Heartbeat's send_arp: 5, 200ms).
   int arp_count = 5;
   Millis arp_interval{200};
+  // arp_refresh: one more of them for every held VIP every arp_refresh, for
+  // switches and firewalls that missed the burst. Unset (off): none.
+  std::optional<Millis> arp_refresh;
+  // vip_probe (on): before adding a VIP, an ARP probe (RFC 5227) or DAD
+  // solicitation (RFC 4862) on its link, then vip_probe_wait for an answer;
+  // an address another host answers for is not added (the start fails).
+  bool vip_probe = true;
+  Millis vip_probe_wait{20};
 
   // Fencing (twinbeat's own directives). The node holding no group waits
   // fence_delay before shooting, so the holder wins a fence race; a failed
@@ -102,13 +135,15 @@ struct HaCf {
   std::string metrics_file;
   Millis metrics_interval{15000};
 
+  // Ping nodes (ping, ping6, ping_group), in file order, and how long one
+  // may stay silent before it is dead (deadping; unset: deadtime).
+  std::vector<PingNode> ping_nodes;
+  std::optional<Millis> deadping;
+
   // Parsed and kept for later stages.
   std::vector<RawDirective> stonith;
   std::vector<RawDirective> stonith_host;
-  std::vector<RawDirective> ping;
-  std::vector<RawDirective> ping_group;
   std::vector<RawDirective> respawn;
-  std::optional<Millis> deadping;
   std::optional<std::string> watchdog;
 
   // Where each scalar was last set (line 0 = default), for later messages.
@@ -140,6 +175,9 @@ std::vector<std::string> link_labels(const std::vector<LinkSpec>& links);
 // loses its VIPs before (or, with deadtime under 3.5 s, soon after) its peer
 // may take them.
 std::optional<Millis> effective_vip_lease(const HaCf& cf);
+
+// deadping in force: deadping if set, else deadtime (as Heartbeat).
+Millis effective_deadping(const HaCf& cf);
 
 // The peer's name: the node that is not `self`. Valid after validation.
 std::string peer_of(const HaCf& cf, const std::string& self);

@@ -114,6 +114,9 @@ class Membership {
   std::optional<Instant> last_heard() const { return last_heard_; }
   uint64_t peer_generation() const { return newest_generation_; }
   uint64_t late_count() const { return late_; }
+  // The longest interval between two fresh heartbeats while the peer was up
+  // (gaps that ended a declared death are not counted); 0 before the second.
+  Millis longest_gap() const { return longest_gap_; }
   // The deadtime the peer is judged by now.
   Millis judged_deadtime() const;
   Millis judged_warntime() const;
@@ -134,6 +137,7 @@ class Membership {
   uint64_t newest_generation_ = 0;
   uint64_t newest_sequence_ = 0;
   uint64_t late_ = 0;
+  Millis longest_gap_{0};
   std::vector<LinkView> links_;
 };
 

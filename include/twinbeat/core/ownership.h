@@ -25,9 +25,31 @@
 //
 // Groups start left to right and stop right to left, one operation at a time
 // per group; groups proceed independently. A failed start stops the whole
-// group (right to left) and offers it to the peer. A failed stop (after one retry)
-// leaves the group `failed`: it may still run here, so it is never offered
-// and the peer must not start it until this node is fenced.
+// group (right to left), offers it to the peer and blocks it here. A failed
+// stop (after one retry) leaves the group `failed`: it may still run here,
+// so it is never offered and the peer must not start it until this node is
+// fenced.
+//
+// Monitoring (on_monitor): a held resource whose check fails is restarted in
+// place with every resource after it (they depend on it: haproxy binds the
+// VIP), up to `restarts` times within `restart_window`; one failure more
+// stops the group, offers it to the peer and blocks it here. A blocked group
+// never starts here again until cleanup(), and the peer, told so in every
+// heartbeat, takes it (and keeps it while it is blocked there; auto_failback
+// returns it after the cleanup, as after a takeover from a dead node). When
+// both nodes block a group it runs nowhere, and says so, rather than bounce.
+//
+// Uplink (set_reach, ping nodes): while this node reaches fewer ping nodes
+// than a live, running peer (a comparison that has held for deadping), it
+// hands the peer every group it holds (stop here, then offer, as standby
+// does) unless the peer has given the group up itself, and offers instead of
+// starting the groups it prefers. The peer takes what is offered; it does not
+// fail a group back to a node that reaches fewer. When the reaches are the
+// same again, auto_failback decides as after any takeover: on, the preferred
+// node gets its group back; off, it stays. A node that reaches fewer still
+// takes a group its peer offers for another reason, and still takes over
+// from a dead peer: a group running with a weaker uplink beats one running
+// nowhere.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +60,7 @@
 #include <vector>
 
 #include "twinbeat/result.h"
+#include "twinbeat/core/uplink.h"
 #include "twinbeat/time.h"
 #include "twinbeat/wire/packet.h"
 
@@ -52,6 +75,7 @@ struct GroupAd {
   bool offered = false;  // its start failed there, or it stood by: the other node may take it
   bool found = false;    // held: found running at its start-up, not confirmed yet
   bool wanted = false;   // that node asks the other to hand it over (takeover)
+  bool blocked = false;  // failed there too often: it will not run there until a cleanup
 };
 
 // Heartbeat's standby/takeover selections, seen from the node that asks.
@@ -75,6 +99,7 @@ const char* to_string(PeerLiveness l);
 // when the peer's haresources has no such group.
 struct PeerAd {
   NodeMode mode = NodeMode::running;
+  Reach reach = Reach::same;  // fewer: the peer reaches fewer ping nodes than us, and yields
   std::vector<std::optional<GroupAd>> groups;
 };
 
@@ -86,9 +111,12 @@ struct OwnershipConfig {
   };
   std::vector<Group> groups;
   bool auto_failback = true;
+  int restarts = 3;                 // in-place restarts allowed within restart_window
+  Millis restart_window{300000};
 };
 
-enum class Op { start, stop, status };
+// status probes at start-up; monitor is the same check on a held resource.
+enum class Op { start, stop, status, monitor };
 const char* to_string(Op op);
 
 // Actions.
@@ -108,6 +136,10 @@ struct GroupChange {
     start_failed,  // a start failed; what was started is being stopped
     stop_failed,   // a stop failed twice: the group may still run here
     conflict,      // both nodes hold it; the preferred node keeps it
+    monitor_failed,  // a held resource failed its check
+    recovering,    // restarting `resource` and those after it in place
+    recovered,     // the restart succeeded
+    offered,       // not started here: left to the peer (it reaches more ping nodes)
   } kind;
   size_t group;
   enum class Why {
@@ -120,6 +152,9 @@ struct GroupChange {
     removed,       // no longer in haresources
     peer_holds,    // the peer runs it
     shutdown,      // this node is stopping
+    failed,        // it failed here more often than allowed (blocked here)
+    recovery,      // a monitor failure: restarting in place
+    uplink,        // the peer reaches more ping nodes than this node (set_reach)
     none,
   } why;
   size_t resource = 0;  // for start_failed / stop_failed
@@ -173,6 +208,32 @@ class Ownership {
   // Reload: auto_failback on or off from now on.
   void set_auto_failback(bool on) { config_.auto_failback = on; }
 
+  // This node's ping node reach compared with the peer's, once held (see
+  // Uplink). Groups move as the header says.
+  Actions set_reach(Reach reach);
+  Reach reach() const { return reach_; }
+  // Reload: the restart limits from now on.
+  void set_restart_limits(int restarts, Millis window) {
+    config_.restarts = restarts;
+    config_.restart_window = window;
+  }
+
+  // A monitor check of a held resource ended at `now`. A failure restarts it
+  // in place or, beyond the limit, gives the group up (see above). Results
+  // for a group that is not held and idle are stale and ignored.
+  Actions on_monitor(const OpDone& done, Instant now);
+  // True while the group's resources may be monitored: held, complete, idle.
+  bool monitorable(size_t group) const;
+  // Forgets the group's failures and unblocks it here (twinbeat cleanup).
+  Actions cleanup(size_t group);
+  struct Failures {
+    uint64_t total = 0;   // since start or the last cleanup
+    size_t recent = 0;    // within restart_window of `now`
+    bool blocked = false;
+    std::optional<size_t> last_resource;
+  };
+  Failures failures(size_t group, Instant now) const;
+
   // hb_standby: hands the selected groups this node holds to the peer (stop
   // here, then offer). Returns the groups that will move; fails when the
   // peer is not alive and running, or a selected group is moving already.
@@ -211,12 +272,18 @@ class Ownership {
     bool retiring = false;    // leaving the configuration: release, never take
     bool stop_retried = false;
     bool start_failed = false;  // stopping because a start failed
+    bool blocked = false;     // failed here too often: never started here until cleanup
+    std::optional<size_t> recover_from;  // restarting in place from this resource
+    std::vector<Instant> failures;       // monitor failures within the window
+    uint64_t failures_total = 0;
+    std::optional<size_t> last_failed;
     GroupChange::Why why = GroupChange::Why::none;
   };
 
   // What a group should do here now.
   struct Decision {
-    enum class Kind { hold, keep, release } kind;  // keep: start nothing, stop nothing
+    // keep: start nothing, stop nothing; offer: start nothing, let the peer take it
+    enum class Kind { hold, keep, release, offer } kind;
     GroupChange::Why why;
   };
 
@@ -240,6 +307,7 @@ class Ownership {
   PeerLiveness liveness_ = PeerLiveness::unknown;
   PeerAd peer_;
   bool started_ = false;
+  Reach reach_ = Reach::same;
 };
 
 }  // namespace twinbeat::core

@@ -41,6 +41,7 @@ struct Agent {
   std::string path;  // the script (resource_d, init_d)
   std::vector<std::string> args;
   std::optional<net::VipSpec> vip;  // kind == vip
+  config::MonitorOptions monitor;   // the haresources [brackets]
   SourceLoc where;
 };
 
@@ -68,7 +69,8 @@ enum class Status { running, stopped, error };
 const char* to_string(Status s);
 Status interpret_status(AgentKind kind, int exit_code, std::string_view output);
 
-// argv of a script operation: path, args..., "start"|"stop"|"status".
+// argv of a script operation: path, args..., "start"|"stop"|"status"
+// (a monitor runs "status").
 std::vector<std::string> script_argv(const Agent& a, core::Op op);
 
 }  // namespace twinbeat::resources

@@ -27,7 +27,16 @@
 //   6 groups  per group 10 bytes: u64 group id (group_id() of its name),
 //             u8 GroupState, u8 flags (bit 0: offered; bit 1: found
 //             running at the sender's start-up, not yet confirmed; bit 2:
-//             wanted, the sender asks for it); at most kMaxGroups
+//             wanted, the sender asks for it; bit 3: blocked, it failed
+//             there too often and runs there no more until a cleanup); at
+//             most kMaxGroups
+//   7 uplink  what the sender's ping nodes tell: u8 Reach (its score against
+//             the receiver's, held), u8 flags (bit 0: score known), u16
+//             score (ping nodes up; 0 when unknown), then per ping node 9
+//             bytes: u64 id (ping_node_id() of its name), u8 PingState; at
+//             most kMaxPingNodes, and a known score is at most their number.
+//             Absent (an older sender, or one without ping nodes): the
+//             sender's score is unknown, which moves nothing.
 //
 // Receiving, in this order: length >= header + MAC of the smallest method,
 // magic, version, the key id names a key we hold with the same method, the
@@ -38,7 +47,8 @@
 // So do a type other than heartbeat, a sender outside 1..64 of [a-z0-9._-]
 // (ha.cf names are lower-cased), a timer of 0 or of more than 1 hour, a
 // status, mode or group state out of range, a groups TLV that is not a whole
-// number of entries or lists more than kMaxGroups, and a known tag of the
+// number of entries or lists more than kMaxGroups, an uplink TLV whose
+// entries, reach, states or score break the rules above, and a known tag of the
 // wrong length.
 // Nothing in a packet is trusted before its MAC is checked; decode never
 // throws, aborts or reads outside the datagram.
@@ -64,6 +74,7 @@ inline constexpr size_t kHeaderSize = 28;
 inline constexpr size_t kMaxPacketSize = 1400;  // one datagram, no fragments
 inline constexpr size_t kMaxNodeNameSize = 64;
 inline constexpr size_t kMaxGroups = 64;
+inline constexpr size_t kMaxPingNodes = 32;
 
 enum class MessageType : uint8_t { heartbeat = 1 };
 const char* to_string(MessageType t);
@@ -100,6 +111,7 @@ struct GroupReport {
   bool offered = false;  // its start failed there: the other node may take it
   bool found = false;    // held since start-up, not yet confirmed against the peer
   bool wanted = false;   // the sender asks the receiver to hand it over
+  bool blocked = false;  // failed at the sender too often: it will not run it
 };
 
 // A stable 64-bit id for a group name (FNV-1a), the same on both nodes.
@@ -110,6 +122,39 @@ struct Timers {
   Millis warntime{0};
   Millis deadtime{0};
 };
+
+// A ping node as the sender sees it (Heartbeat's ping node status).
+enum class PingState : uint8_t {
+  init = 0,  // not answered yet, and deadping not over since the sender started
+  up = 1,    // answered within deadping
+  dead = 2,  // silent for deadping
+};
+const char* to_string(PingState s);
+
+// The sender's ping node score against the receiver's, once the comparison
+// has held for deadping.
+enum class Reach : uint8_t {
+  same = 0,   // as many, or either score unknown
+  fewer = 1,  // the sender reaches fewer: it hands its groups over
+  more = 2,   // the sender reaches more
+};
+const char* to_string(Reach r);
+
+struct PingReport {
+  uint64_t id = 0;  // ping_node_id(name)
+  PingState state = PingState::init;
+};
+
+struct UplinkReport {
+  Reach reach = Reach::same;
+  bool score_known = false;
+  uint16_t score = 0;       // ping nodes up, when known
+  size_t node_count = 0;    // nodes[0, node_count) are valid
+  std::array<PingReport, kMaxPingNodes> nodes{};
+};
+
+// A stable 64-bit id for a ping node's name (FNV-1a), the same on both nodes.
+uint64_t ping_node_id(std::string_view name);
 
 struct Message {
   MessageType type = MessageType::heartbeat;
@@ -123,6 +168,8 @@ struct Message {
   uint64_t resources_digest = 0;
   size_t group_count = 0;  // groups[0, group_count) are valid
   std::array<GroupReport, kMaxGroups> groups{};
+  bool has_uplink = false;  // false: no uplink TLV, the sender's score is unknown
+  UplinkReport uplink;
 };
 
 // Why a datagram was dropped. Each has a counter per link.

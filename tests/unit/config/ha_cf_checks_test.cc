@@ -44,10 +44,9 @@ TEST(HaCfChecks, timing_relations_blame_the_line_that_set_the_value) {
       {"keepalive 1\ndeadtime 10\nwarntime 1001ms\n", ""},
       {"deadtime 30\ninitdead 10\n", "ha.cf:2: initdead (10s) must be at least deadtime (30s)"},
       {"deadtime 30\ninitdead 30\n", ""},
-      {"keepalive 1\ndeadping 2\n",
-       "ha.cf:2: warning: 'deadping' is read but has no effect in this version\n"
+      {"keepalive 1\ndeadping 2\nping 10.0.0.254\n",
        "ha.cf:2: deadping (2s) must be more than 2 x keepalive (1s)"},
-      {"keepalive 1\ndeadping 2001ms\n", "ha.cf:2: warning: 'deadping' is read but has no effect in this version"},
+      {"keepalive 1\ndeadping 2001ms\nping 10.0.0.254\n", ""},
   };
   check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
 }
@@ -58,8 +57,7 @@ TEST(HaCfChecks, whole_file_checks_need_two_nodes_and_a_medium) {
       {"ucast eth1 10.0.0.2\nnode lb1 lb2 lb3\n", "ha.cf:2: exactly two nodes are needed, found 3"},
       {"ucast eth1 10.0.0.2\n", "ha.cf: exactly two nodes are needed, found 0"},
       {"node lb1 lb2\n", "ha.cf: no heartbeat media (ucast, mcast or bcast)"},
-      {"node lb1 lb2\nping 10.0.0.254\n",
-       "ha.cf:2: warning: 'ping' is read but has no effect in this version\nha.cf: no heartbeat media (ucast, mcast or bcast)"},
+      {"node lb1 lb2\nping 10.0.0.254\n", "ha.cf: no heartbeat media (ucast, mcast or bcast)"},
       {"",
        "ha.cf: exactly two nodes are needed, found 0\n"
        "ha.cf: no heartbeat media (ucast, mcast or bcast)"},

@@ -88,7 +88,6 @@ TEST(HaCfMedia, media_twinbeat_lacks_are_warned_and_add_nothing) {
       {"hbaping fc0\n", "ha.cf:1: warning: hbaping is not supported; this line adds no link"},
       {"rds eth0\n", "ha.cf:1: warning: rds is not supported; this line adds no link"},
       {"tipc eth0\n", "ha.cf:1: warning: tipc is not supported; this line adds no link"},
-      {"ping6 fe80::1\n", "ha.cf:1: warning: ping6 is not supported; this line adds no ping node"},
       {"baud 19200\n",
        "ha.cf:1: warning: baud is not supported (there are no serial links); ignored"},
   };

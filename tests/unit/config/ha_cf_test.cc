@@ -75,13 +75,16 @@ TEST(HaCf, crm_on_in_any_form_is_refused_with_the_fix) {
   const Row rows[] = {
       {"crm yes\n",
        "ha.cf:1: crm yes: twinbeat manages haresources groups itself and does not run under "
-       "Pacemaker; set 'crm no'"},
+       "Pacemaker; set 'crm no', or move the cluster to Pacemaker with 'twinbeat export "
+       "pacemaker'"},
       {"crm respawn\n",
        "ha.cf:1: crm respawn: twinbeat manages haresources groups itself and does not run "
-       "under Pacemaker; set 'crm no'"},
+       "under Pacemaker; set 'crm no', or move the cluster to Pacemaker with 'twinbeat export "
+       "pacemaker'"},
       {"pacemaker on\n",
        "ha.cf:1: pacemaker on: twinbeat manages haresources groups itself and does not run "
-       "under Pacemaker; set 'crm no'"},
+       "under Pacemaker; set 'crm no', or move the cluster to Pacemaker with 'twinbeat export "
+       "pacemaker'"},
       {"crm no\n", ""},
       {"pacemaker off\n", ""},
   };
@@ -120,8 +123,6 @@ TEST(HaCf, kept_directives_need_arguments) {
   const Row rows[] = {
       {"stonith\n", "ha.cf:1: stonith has no arguments"},
       {"stonith_host\n", "ha.cf:1: stonith_host has no arguments"},
-      {"ping ,\n", "ha.cf:1: ping has no arguments"},
-      {"ping_group\n", "ha.cf:1: ping_group has no arguments"},
       {"respawn\n", "ha.cf:1: respawn has no arguments"},
   };
   check_rows(rows, ha_cf_parser(kTwoNodesAndALink));
@@ -209,8 +210,7 @@ TEST(HaCf, warnings_alone_leave_the_file_usable) {
 
 TEST(HaCf, typical_heartbeat_file_reads_with_warnings_only_for_what_does_nothing_yet) {
   const Parsed<HaCf> parsed = parse_ha_cf(kTypical, "ha.cf");
-  STRCMP_EQUAL("ha.cf:12: warning: 'ping' is read but has no effect in this version\n"
-               "ha.cf:13: warning: 'respawn' is read but has no effect in this version",
+  STRCMP_EQUAL("ha.cf:13: warning: 'respawn' is read but has no effect in this version",
                messages(parsed.diagnostics).c_str());
   const HaCf& cf = parsed.value;
   CHECK(cf.logfacility == LOG_LOCAL0);
@@ -244,13 +244,13 @@ TEST(HaCf, typical_heartbeat_file_gives_its_links_in_file_order) {
   LONGS_EQUAL(694, links[2].port);
 }
 
-TEST(HaCf, typical_heartbeat_file_keeps_ping_and_respawn_verbatim) {
+TEST(HaCf, typical_heartbeat_file_has_its_ping_node_and_keeps_respawn_verbatim) {
   const Parsed<HaCf> parsed = parse_ha_cf(kTypical, "ha.cf");
   const HaCf& cf = parsed.value;
-  LONGS_EQUAL(1, cf.ping.size());
-  LONGS_EQUAL(1, cf.ping[0].args.size());
-  STRCMP_EQUAL("10.0.0.254", cf.ping[0].args[0].c_str());
-  LONGS_EQUAL(12, cf.ping[0].where.line);
+  LONGS_EQUAL(1, cf.ping_nodes.size());
+  LONGS_EQUAL(1, cf.ping_nodes[0].addresses.size());
+  STRCMP_EQUAL("10.0.0.254", cf.ping_nodes[0].name.c_str());
+  LONGS_EQUAL(12, cf.ping_nodes[0].where.line);
   LONGS_EQUAL(1, cf.respawn.size());
   LONGS_EQUAL(2, cf.respawn[0].args.size());
   STRCMP_EQUAL("hacluster", cf.respawn[0].args[0].c_str());
@@ -294,11 +294,10 @@ TEST(HaCf, scalar_values_are_stored) {
   const Parsed<HaCf> parsed =
       parse_ha_cf(std::string("auto_failback on\nlogfacility daemon\nlogfile /var/log/ha-log\n"
                               "debugfile /var/log/ha-debug\nrealtime off\nrtprio 50\ndeadping 5\n"
-                              "watchdog /dev/watchdog\n") +
+                              "watchdog /dev/watchdog\nping 10.0.0.254\n") +
                       kTwoNodesAndALink,
                   "ha.cf");
-  STRCMP_EQUAL("ha.cf:7: warning: 'deadping' is read but has no effect in this version\n"
-               "ha.cf:8: warning: 'watchdog' is read but has no effect in this version",
+  STRCMP_EQUAL("ha.cf:8: warning: 'watchdog' is read but has no effect in this version",
                messages(parsed.diagnostics).c_str());
   const HaCf& cf = parsed.value;
   CHECK(cf.auto_failback == AutoFailback::on);
@@ -331,6 +330,70 @@ TEST(HaCf, resource_timeouts_and_arp_burst_are_read) {
   const Parsed<HaCf> bad = parse_ha_cf(std::string("arp_count 101\n") + kTwoNodesAndALink, "ha.cf");
   STRCMP_EQUAL("ha.cf:1: arp_count: '101' is not a count (0..100)",
                messages(bad.diagnostics).c_str());
+}
+
+TEST(HaCf, vips_are_probed_by_default_and_not_refreshed) {
+  const HaCf cf = parse_ha_cf(kTwoNodesAndALink, "ha.cf").value;
+  CHECK_TRUE(cf.vip_probe);
+  LONGS_EQUAL(20, cf.vip_probe_wait.count());
+  CHECK_FALSE(cf.arp_refresh.has_value());
+}
+
+TEST(HaCf, vip_probe_and_arp_refresh_are_read) {
+  const Parsed<HaCf> good = parse_ha_cf(
+      std::string("vip_probe off\nvip_probe_wait 50ms\narp_refresh 30\n") + kTwoNodesAndALink,
+      "ha.cf");
+  STRCMP_EQUAL("", messages(good.diagnostics).c_str());
+  CHECK_FALSE(good.value.vip_probe);
+  LONGS_EQUAL(50, good.value.vip_probe_wait.count());
+  LONGS_EQUAL(30000, good.value.arp_refresh->count());
+  const Parsed<HaCf> off =
+      parse_ha_cf(std::string("arp_refresh 5s\narp_refresh off\n") + kTwoNodesAndALink, "ha.cf");
+  CHECK_FALSE(off.value.arp_refresh.has_value());
+}
+
+TEST(HaCf, bad_vip_probe_and_arp_refresh_values_are_errors) {
+  const struct {
+    const char* line;
+    const char* message;
+  } rows[] = {
+      {"vip_probe maybe", "ha.cf:1: vip_probe: 'maybe' is not a boolean (on, off)"},
+      {"vip_probe_wait 0", "ha.cf:1: vip_probe_wait: '0' is 0 ms; it must be at least 1ms"},
+      {"vip_probe_wait 3s", "ha.cf:1: vip_probe_wait: '3s' is more than 2s (every takeover waits it)"},
+      {"vip_probe_wait 20 ms", "ha.cf:1: vip_probe_wait takes one value, got '20 ms' (write 20ms)"},
+      {"arp_refresh 500ms", "ha.cf:1: arp_refresh: '500ms' is shorter than 1s"},
+      {"arp_refresh never", "ha.cf:1: arp_refresh: 'never' is not a time (examples: 2, 1.5, 500ms, 2s)"},
+  };
+  for (const auto& row : rows) {
+    const Parsed<HaCf> p = parse_ha_cf(std::string(row.line) + "\n" + kTwoNodesAndALink, "ha.cf");
+    STRCMP_EQUAL(row.message, messages(p.diagnostics).c_str());
+  }
+}
+
+TEST(HaCf, resource_monitoring_is_off_unless_an_interval_is_set) {
+  const Parsed<HaCf> none = parse_ha_cf(kTwoNodesAndALink, "ha.cf");
+  CHECK_FALSE(none.value.resource_monitor);
+  LONGS_EQUAL(3, none.value.resource_restarts);
+  LONGS_EQUAL(300000, none.value.resource_restart_window.count());
+  const Parsed<HaCf> good = parse_ha_cf(
+      std::string("resource_monitor 2s\nresource_monitor_timeout 1s\nresource_restarts 2\n"
+                  "resource_restart_window 60\n") +
+          kTwoNodesAndALink,
+      "ha.cf");
+  STRCMP_EQUAL("", messages(good.diagnostics).c_str());
+  LONGS_EQUAL(2000, good.value.resource_monitor->count());
+  LONGS_EQUAL(1000, good.value.resource_monitor_timeout->count());
+  LONGS_EQUAL(2, good.value.resource_restarts);
+  LONGS_EQUAL(60000, good.value.resource_restart_window.count());
+  const Parsed<HaCf> off =
+      parse_ha_cf(std::string("resource_monitor 2s\nresource_monitor off\n") + kTwoNodesAndALink, "ha.cf");
+  CHECK_FALSE(off.value.resource_monitor);
+  const Parsed<HaCf> bad = parse_ha_cf(
+      std::string("resource_monitor often\nresource_restarts -1\n") + kTwoNodesAndALink, "ha.cf");
+  STRCMP_EQUAL(
+      "ha.cf:1: resource_monitor: 'often' is not a time (examples: 2, 1.5, 500ms, 2s)\n"
+      "ha.cf:2: resource_restarts: '-1' is not a count (0..1000)",
+      messages(bad.diagnostics).c_str());
 }
 
 TEST(HaCf, logfacility_names_map_to_syslog_values) {
@@ -458,11 +521,15 @@ TEST(HaCf, ping_gives_one_entry_per_address_and_ping_group_one_per_line) {
                       kTwoNodesAndALink,
                   "ha.cf");
   CHECK(parsed.ok());
-  LONGS_EQUAL(2, parsed.value.ping.size());
-  STRCMP_EQUAL("10.0.0.2", parsed.value.ping[1].args[0].c_str());
-  LONGS_EQUAL(1, parsed.value.ping_group.size());
-  LONGS_EQUAL(3, parsed.value.ping_group[0].args.size());
-  STRCMP_EQUAL("routers", parsed.value.ping_group[0].args[0].c_str());
+  const std::vector<PingNode>& nodes = parsed.value.ping_nodes;
+  LONGS_EQUAL(3, nodes.size());
+  STRCMP_EQUAL("10.0.0.2", nodes[1].name.c_str());
+  CHECK_FALSE(nodes[1].group);
+  STRCMP_EQUAL("routers", nodes[2].name.c_str());
+  CHECK(nodes[2].group);
+  LONGS_EQUAL(2, nodes[2].addresses.size());
+  STRCMP_EQUAL("10.0.0.4", nodes[2].addresses[1].c_str());
+  LONGS_EQUAL(2, nodes[2].where.line);
 }
 
 TEST(HaCf, a_hash_starts_a_comment_anywhere_and_blank_lines_are_skipped) {

@@ -176,7 +176,8 @@ TEST(Haresources, a_preferred_node_not_in_ha_cf_is_an_error) {
 
 TEST(Haresources, shipped_template_and_examples_parse_cleanly) {
   for (const char* path : {"ha.d/haresources", "haresources/haproxy-pair",
-                           "haresources/two-vips-dual-stack", "haresources/nfs-server"}) {
+                           "haresources/two-vips-dual-stack", "haresources/nfs-server",
+                           "haresources/haproxy-pair-monitored"}) {
     const std::string text = read_repo_file(path);
     CHECK_TEXT(!text.empty(), path);
     const Parsed<HaResources> parsed = parse_haresources(text, path);
@@ -215,4 +216,56 @@ TEST(Haresources, more_groups_than_a_heartbeat_reports_is_an_error) {
   CHECK_FALSE(parsed.ok());
   STRCMP_EQUAL("haresources:65: more than 64 resource groups; a heartbeat reports at most that many",
                parsed.diagnostics.at(0).to_string().c_str());
+}
+
+TEST(Haresources, monitoring_options_follow_a_resource_in_brackets) {
+  const Parsed<HaResources> parsed = parse_haresources(
+      "node1 IPaddr2::10.0.0.100/24/eth0[monitor=off] "
+      "haproxy::/etc/haproxy/haproxy.cfg[monitor=2s,timeout=500ms,check=tcp:10.0.0.100:80]\n"
+      "node2 web[check=stats:/run/haproxy/admin.sock] v6[check=tcp:2001:db8::1:443]\n",
+      "haresources");
+  STRCMP_EQUAL("", messages(parsed.diagnostics).c_str());
+  const GroupSpec& g = parsed.value.groups[0];
+  STRCMP_EQUAL("IPaddr2::10.0.0.100/24/eth0", g.name.c_str());
+  STRCMP_EQUAL("IPaddr2[10.0.0.100/24/eth0] haproxy[/etc/haproxy/haproxy.cfg]", describe(g).c_str());
+  LONGS_EQUAL(0, g.resources[0].monitor.interval->count());
+  const MonitorOptions& m = g.resources[1].monitor;
+  STRCMP_EQUAL("haproxy::/etc/haproxy/haproxy.cfg", g.resources[1].text.c_str());
+  LONGS_EQUAL(2000, m.interval->count());
+  LONGS_EQUAL(500, m.timeout->count());
+  CHECK(m.check->kind == HealthCheck::Kind::tcp);
+  STRCMP_EQUAL("10.0.0.100", m.check->host.c_str());
+  LONGS_EQUAL(80, m.check->port);
+  const GroupSpec& g2 = parsed.value.groups[1];
+  STRCMP_EQUAL("web", g2.name.c_str());
+  CHECK(g2.resources[0].monitor.check->kind == HealthCheck::Kind::stats);
+  STRCMP_EQUAL("/run/haproxy/admin.sock", g2.resources[0].monitor.check->path.c_str());
+  CHECK_FALSE(g2.resources[0].monitor.interval);
+  STRCMP_EQUAL("2001:db8::1", g2.resources[1].monitor.check->host.c_str());
+  LONGS_EQUAL(443, g2.resources[1].monitor.check->port);
+  // The brackets are not part of what the peer compares.
+  CHECK_EQUAL(digest(parse_haresources("node1 a[monitor=1s] b\n", "x").value),
+              digest(parse_haresources("node1 a b\n", "x").value));
+}
+
+TEST(Haresources, monitoring_option_errors_name_the_line) {
+  const Row rows[] = {
+      {"node1 a[monitor=soon]\n", "haresources:1: monitor: 'soon' is not a time (2s, 500ms) or off"},
+      {"node1 a[timeout=0]\n", "haresources:1: timeout: '0' is not a time (2s, 500ms)"},
+      {"node1 a[restarts=2]\n",
+       "haresources:1: 'restarts' is not a monitoring option (monitor, timeout, check)"},
+      {"node1 a[monitor]\n",
+       "haresources:1: '[monitor]': 'monitor' is not key=value (monitor, timeout, check)"},
+      {"node1 a[monitor=1s]b\n",
+       "haresources:1: 'a[monitor=1s]b': monitoring options go last, as RESOURCE[key=value,...]"},
+      {"node1 a[check=http://x]\n",
+       "haresources:1: check: 'http://x' is not a check (stats:PATH or tcp:HOST:PORT)"},
+      {"node1 a[check=tcp:10.0.0.1]\n", "haresources:1: check: tcp: takes HOST:PORT"},
+      {"node1 a[check=tcp:web:80]\n",
+       "haresources:1: check: tcp: 'web' is not an IPv4 or IPv6 address"},
+      {"node1 a[check=stats:admin.sock]\n",
+       "haresources:1: check: stats: needs the absolute path of haproxy's stats socket"},
+      {"node1 a[monitor=1s] a\n", "haresources:1: resource 'a' already appears on line 1"},
+  };
+  check_rows(rows, haresources_diagnostics);
 }

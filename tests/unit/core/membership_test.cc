@@ -157,6 +157,24 @@ TEST(Membership, gap_longer_than_warntime_is_a_late_heartbeat) {
   CHECK_EQUAL(1u, m.link(0).late);
 }
 
+TEST(Membership, longest_gap_is_the_widest_interval_while_the_peer_was_up) {
+  Membership m(kTimers, 1, clock.now());
+  (void)m.on_heartbeat(0, hb(), clock.now());
+  CHECK_EQUAL(0, m.longest_gap().count());
+
+  clock.advance(milliseconds(180));
+  (void)m.on_heartbeat(0, hb(), clock.now());
+  clock.advance(kTimers.keepalive);
+  (void)m.on_heartbeat(0, hb(), clock.now());
+  CHECK_EQUAL(180, m.longest_gap().count());
+
+  // A silence that ends in a declared death is not a gap survived.
+  clock.advance(kTimers.deadtime * 2);
+  (void)m.on_tick(clock.now());
+  (void)m.on_heartbeat(0, hb(), clock.now());
+  CHECK_EQUAL(180, m.longest_gap().count());
+}
+
 TEST(Membership, heartbeat_waiting_through_our_own_stall_is_late_but_not_death) {
   // Our loop slept for 3 x deadtime; the peer's packet was queued meanwhile.
   // The shell feeds pending packets before ticking, so the peer never dies.

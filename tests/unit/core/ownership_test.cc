@@ -507,6 +507,113 @@ TEST(Ownership, reconfigure_keeps_carried_groups_and_probes_new_ones) {
   CHECK(o.advertised(0).state == GroupState::probing);
 }
 
+// Uplink (ping nodes): the node that reaches fewer hands over; the other
+// takes and keeps; the same reach moves nothing.
+
+namespace {
+
+bool released_offered(Ownership& o, size_t g) {
+  return o.advertised(g).state == GroupState::none && o.advertised(g).offered;
+}
+
+PeerAd peer_reaching(Reach reach, GroupState s0, GroupState s1, bool offered1 = false) {
+  PeerAd ad = peer_with(s0, s1);
+  ad.reach = reach;
+  ad.groups[1]->offered = offered1;
+  return ad;
+}
+
+}  // namespace
+
+TEST(Ownership, node_reaching_fewer_ping_nodes_hands_its_groups_to_the_peer) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  CHECK(o.advertised(0).state == GroupState::held);
+  Actions a = o.set_reach(Reach::fewer);
+  CHECK(has_change(a, Kind::releasing, 0, Why::uplink));
+  CHECK(runs(a)[0].op == Op::stop && runs(a)[0].resource == 1);
+  (void)run_all(o, a);
+  CHECK(released_offered(o, 0));
+  // The peer takes it; nothing comes back here while it reaches more.
+  (void)o.on_peer_ad(peer_reaching(Reach::more, GroupState::held, GroupState::held));
+  CHECK_FALSE(o.advertised(0).offered);
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_reaching(Reach::more, GroupState::held, GroupState::held))).size());
+}
+
+TEST(Ownership, preferred_node_reaching_fewer_offers_a_free_group_instead_of_starting_it) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  CHECK(o.set_reach(Reach::fewer).empty());  // the peer is not heard yet
+  Actions a = o.on_peer_ad(peer_reaching(Reach::more, GroupState::none, GroupState::none));
+  CHECK(has_change(a, Kind::offered, 0, Why::uplink));
+  CHECK_EQUAL(0u, runs(a).size());
+  CHECK(released_offered(o, 0));
+}
+
+TEST(Ownership, peer_reaching_fewer_gets_its_offered_group_taken_and_not_failed_back) {
+  for (bool auto_failback : {true, false}) {
+    Ownership o(two_groups(auto_failback));
+    (void)o.start();
+    (void)probe_all(o, false);
+    (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+    // Group 1 is the peer's by preference, and it yields it.
+    Actions a = o.on_peer_ad(peer_reaching(Reach::fewer, GroupState::none, GroupState::none, true));
+    CHECK(has_change(a, Kind::acquiring, 1, Why::uplink));
+    (void)run_all(o, a);
+    CHECK(o.advertised(1).state == GroupState::held);
+    (void)o.set_reach(Reach::more);
+    CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_reaching(Reach::fewer, GroupState::none,
+                                                    GroupState::none))).size());
+    // Both reach as many again: auto_failback decides.
+    CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_reaching(Reach::same, GroupState::none,
+                                                    GroupState::none))).size());  // our view holds
+    Actions b = o.set_reach(Reach::same);
+    CHECK(has_change(b, Kind::releasing, 1, Why::failback) == auto_failback);
+  }
+}
+
+TEST(Ownership, node_reaching_fewer_still_takes_over_from_a_dead_peer) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)o.set_reach(Reach::fewer);
+  (void)run_all(o, o.on_peer_ad(peer_reaching(Reach::more, GroupState::none, GroupState::held)));
+  Actions a = run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed));
+  CHECK(has_change(a, Kind::acquiring, 0, Why::preferred));
+  CHECK(has_change(a, Kind::acquiring, 1, Why::peer_dead));
+  CHECK(o.advertised(1).state == GroupState::held);
+}
+
+TEST(Ownership, node_reaching_fewer_keeps_what_a_leaving_peer_or_a_peer_giving_up_cannot_run) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  PeerAd gave_up = peer_reaching(Reach::more, GroupState::none, GroupState::held);
+  gave_up.groups[0]->offered = true;
+  (void)o.on_peer_ad(gave_up);
+  CHECK(o.set_reach(Reach::fewer).empty());
+  PeerAd leaving = peer_reaching(Reach::more, GroupState::none, GroupState::stopping);
+  leaving.mode = NodeMode::leaving;
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(leaving)).size());
+  CHECK(o.advertised(0).state == GroupState::held);
+}
+
+TEST(Ownership, the_same_reach_moves_nothing) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  CHECK(o.set_reach(Reach::same).empty());
+  CHECK_EQUAL(0u, runs(o.set_reach(Reach::more)).size());
+  CHECK_EQUAL(0u, runs(o.on_peer_ad(peer_reaching(Reach::fewer, GroupState::none,
+                                                  GroupState::held))).size());
+  CHECK(o.advertised(0).state == GroupState::held);
+}
+
 // ---------------------------------------------------------------------------
 // Two simulated nodes. Resources have a physical state per node; operations
 // complete after random delays and sometimes fail; advertisements are lost or
@@ -530,6 +637,10 @@ struct Sim {
   SimNode node[2];
   unsigned fail_percent;
   std::deque<std::string> trace;  // the last steps, printed when a run fails
+  // Uplink: each node's ping score changes now and then; each node learns
+  // the comparison late (set_reach some steps on), as a held comparison is.
+  bool uplink_changes = false;
+  unsigned score[2] = {2, 2};
 
   void note(int n, const std::string& what) {
     std::string line = "node" + std::to_string(n) + " " + what + " |";
@@ -577,6 +688,7 @@ struct Sim {
   PeerAd ad_of(int n) {
     PeerAd ad;
     ad.mode = node[n].own->mode();
+    ad.reach = node[n].own->reach();
     for (const auto& g : node[n].own->advertised()) ad.groups.push_back(g);
     return ad;
   }
@@ -596,7 +708,54 @@ struct Sim {
                 std::to_string(r.resource) + (ok ? " ok" : " FAILED"));
   }
 
+  Reach reach_of(int n) const {
+    const unsigned mine = score[n], theirs = score[1 - n];
+    return mine < theirs ? Reach::fewer : mine > theirs ? Reach::more : Reach::same;
+  }
+
+  bool uplink_step() {
+    if (!uplink_changes || rng() % 8 != 0) return false;
+    const int n = static_cast<int>(rng() % 2);
+    if (rng() % 3 == 0) {
+      score[n] = static_cast<unsigned>(rng() % 3);
+      note(n, "reaches " + std::to_string(score[n]) + " ping node(s)");
+    } else if (node[n].up) {
+      apply(n, node[n].own->set_reach(reach_of(n)));
+      note(n, std::string("learns it reaches ") + to_string(reach_of(n)));
+    }
+    return true;
+  }
+
+  // Monitoring: a resource running on a node dies; the node's check reports
+  // it (at once, or never if the node is busy). Now and then a cleanup.
+  bool monitoring = false;
+  unsigned clock_ms = 0;
+  bool monitor_step() {
+    if (!monitoring || rng() % 10 != 0) return false;
+    const int n = static_cast<int>(rng() % 2);
+    if (!node[n].up) return true;
+    const size_t g = rng() % 3;
+    clock_ms += 1000;
+    const twinbeat::Instant now{twinbeat::Millis{clock_ms}};
+    // An operator cleans up after reading the node's status: not while it
+    // believes a peer dead that has booted again and will be heard at once.
+    const PeerLiveness seen = node[n].own->peer_liveness();
+    const bool believes_gone = seen == PeerLiveness::dead_confirmed || seen == PeerLiveness::left;
+    if (rng() % 4 == 0 && !(believes_gone && node[1 - n].up)) {
+      apply(n, node[n].own->cleanup(g));
+      note(n, "cleanup g" + std::to_string(g));
+      return true;
+    }
+    const size_t r = rng() % node[n].running[g].size();
+    if (!node[n].running[g][r] || !node[n].own->monitorable(g)) return true;
+    node[n].running[g][r] = false;
+    apply(n, node[n].own->on_monitor(OpDone{g, r, Op::monitor, true, false}, now));
+    note(n, "monitor g" + std::to_string(g) + " r" + std::to_string(r) + " FAILED");
+    return true;
+  }
+
   void step() {
+    if (uplink_step() || monitor_step()) return;
     const int n = static_cast<int>(rng() % 2);
     const int peer = 1 - n;
     switch (rng() % 12) {
@@ -689,6 +848,55 @@ TEST(Ownership, random_failures_never_run_a_group_on_both_nodes) {
   }
 }
 
+TEST(Ownership, random_uplink_changes_never_run_a_group_on_both_nodes) {
+  const char* fixed = std::getenv("TWINBEAT_SEED");
+  const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10))
+                              : std::random_device{}();
+  std::printf("\nOwnership uplink simulation seed %u\n", seed);
+  for (unsigned run = 0; run < 200; ++run) {
+    Sim sim(seed + run);
+    sim.uplink_changes = true;
+    for (int step = 0; step < 600; ++step) {
+      sim.step();
+      for (size_t g = 0; g < 3; ++g) {
+        if (sim.any_running(0, g) && sim.any_running(1, g)) {
+          std::printf("run %u (seed %u) step %d: group %zu runs on both nodes\n", run, seed + run,
+                      step, g);
+          for (const auto& line : sim.trace) std::printf("  %s\n", line.c_str());
+          FAIL("a group runs on both nodes");
+        }
+      }
+    }
+  }
+}
+
+TEST(Ownership, two_healthy_nodes_place_every_group_on_the_node_that_reaches_more) {
+  for (unsigned seed : {2u, 3u}) {  // auto_failback on, then off
+    Sim sim(seed, 0);
+    auto settle = [&sim] {
+      for (int i = 0; i < 200; ++i)
+        for (int n = 0; n < 2; ++n) {
+          sim.complete_one_op(n);
+          sim.apply(n, sim.node[n].own->set_reach(sim.reach_of(n)));
+          sim.apply(n, sim.node[n].own->on_peer_ad(sim.ad_of(1 - n)));
+        }
+    };
+    settle();
+    sim.score[0] = sim.score[1] = 1;  // both lose a ping node: nothing moves
+    settle();
+    CHECK(sim.any_running(0, 0) && sim.any_running(1, 1) && sim.any_running(0, 2));
+    sim.score[1] = 2;  // node 1 reaches it again, node 0 does not
+    settle();
+    for (size_t g = 0; g < 3; ++g) CHECK(sim.any_running(1, g) && !sim.any_running(0, g));
+    sim.score[0] = 2;  // restored: auto_failback decides
+    settle();
+    const bool back = seed % 2 == 0;
+    CHECK(sim.any_running(0, 0) == back && sim.any_running(1, 0) == !back);
+    CHECK(sim.any_running(1, 1) && !sim.any_running(0, 1));
+    CHECK(sim.any_running(0, 2) == back && sim.any_running(1, 2) == !back);
+  }
+}
+
 TEST(Ownership, two_healthy_nodes_place_every_group_on_its_preferred_node) {
   Sim sim(1, 0);
   for (int i = 0; i < 200; ++i) {
@@ -700,4 +908,171 @@ TEST(Ownership, two_healthy_nodes_place_every_group_on_its_preferred_node) {
   CHECK(sim.any_running(0, 0) && !sim.any_running(1, 0));
   CHECK(sim.any_running(1, 1) && !sim.any_running(0, 1));
   CHECK(sim.any_running(0, 2) && !sim.any_running(1, 2));
+}
+
+// Monitoring: restart in place, give up past the limit, no bounce, cleanup.
+namespace {
+
+using twinbeat::Instant;
+using twinbeat::Millis;
+
+const Instant kT0{Millis{1'000'000}};
+
+// Group 0 held here with the peer alive and holding nothing.
+Ownership holding_group_0(int restarts = 2, Millis window = Millis{60000}) {
+  OwnershipConfig c = two_groups();
+  c.restarts = restarts;
+  c.restart_window = window;
+  Ownership o(c);
+  (void)o.start();
+  (void)probe_all(o, false);
+  (void)run_all(o, o.on_peer_ad(peer_with(GroupState::none, GroupState::held)));
+  return o;
+}
+
+OpDone monitor_failed(size_t g, size_t r) { return OpDone{g, r, Op::monitor, true, false}; }
+
+std::string ops(const Actions& a) {
+  std::string out;
+  for (const RunOp& r : runs(a))
+    out += (out.empty() ? "" : " ") + std::string(to_string(r.op)) + std::to_string(r.resource);
+  return out;
+}
+
+}  // namespace
+
+TEST(Ownership, failed_monitor_restarts_the_resource_and_those_after_it_in_place) {
+  Ownership o = holding_group_0();
+  CHECK(o.monitorable(0));
+  CHECK(o.on_monitor(OpDone{0, 0, Op::monitor, true, true}, kT0).empty());  // healthy
+  Actions a = o.on_monitor(monitor_failed(0, 0), kT0);
+  CHECK(has_change(a, Kind::monitor_failed, 0, Why::none));
+  CHECK(has_change(a, Kind::recovering, 0, Why::recovery));
+  STRCMP_EQUAL("stop1", ops(a).c_str());
+  CHECK(o.advertised(0).state == GroupState::stopping);  // the peer must not take it meanwhile
+  CHECK_FALSE(o.monitorable(0));
+  Actions b = run_all(o, a);
+  STRCMP_EQUAL("stop1 stop0 start0 start1", ops(b).c_str());
+  CHECK(has_change(b, Kind::recovered, 0, Why::recovery));
+  CHECK(o.advertised(0).state == GroupState::held);
+  CHECK_FALSE(o.advertised(0).offered);
+  // The last resource failing restarts only itself.
+  STRCMP_EQUAL("stop1 start1", ops(run_all(o, o.on_monitor(monitor_failed(0, 1), kT0))).c_str());
+  LONGS_EQUAL(2, o.failures(0, kT0).total);
+}
+
+TEST(Ownership, a_failure_beyond_the_limit_hands_the_group_to_the_peer_and_blocks_it) {
+  Ownership o = holding_group_0(2);
+  (void)run_all(o, o.on_monitor(monitor_failed(0, 1), kT0));
+  (void)run_all(o, o.on_monitor(monitor_failed(0, 1), kT0 + Millis{1000}));
+  Actions a = run_all(o, o.on_monitor(monitor_failed(0, 1), kT0 + Millis{2000}));
+  CHECK(has_change(a, Kind::releasing, 0, Why::failed));
+  CHECK(has_change(a, Kind::released, 0, Why::failed));
+  STRCMP_EQUAL("stop1 stop0", ops(a).c_str());
+  const GroupAd ad = o.advertised(0);
+  CHECK(ad.state == GroupState::none);
+  CHECK(ad.offered);
+  CHECK(ad.blocked);
+  // Its preferred node never starts it again, even with the peer gone.
+  auto starts_group_0 = [](const Actions& a) {
+    for (const RunOp& r : runs(a))
+      if (r.group == 0) return true;
+    return false;
+  };
+  CHECK_FALSE(starts_group_0(o.on_peer_ad(peer_with(GroupState::none, GroupState::held))));
+  CHECK_FALSE(starts_group_0(run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed))));
+  const Ownership::Failures f = o.failures(0, kT0 + Millis{2000});
+  LONGS_EQUAL(3, f.total);
+  LONGS_EQUAL(3, f.recent);
+  CHECK(f.blocked);
+}
+
+TEST(Ownership, failures_older_than_the_window_are_forgotten) {
+  Ownership o = holding_group_0(1, Millis{10000});
+  (void)run_all(o, o.on_monitor(monitor_failed(0, 1), kT0));
+  Actions a = run_all(o, o.on_monitor(monitor_failed(0, 1), kT0 + Millis{10000}));
+  CHECK(has_change(a, Kind::recovered, 0, Why::recovery));
+  LONGS_EQUAL(1, o.failures(0, kT0 + Millis{10000}).recent);
+  LONGS_EQUAL(2, o.failures(0, kT0 + Millis{10000}).total);
+}
+
+TEST(Ownership, restarts_zero_moves_the_group_at_the_first_failure) {
+  Ownership o = holding_group_0(0);
+  CHECK(has_change(run_all(o, o.on_monitor(monitor_failed(0, 0), kT0)), Kind::released, 0, Why::failed));
+}
+
+TEST(Ownership, stale_monitor_results_are_ignored) {
+  Ownership o = holding_group_0();
+  Actions a = o.on_monitor(monitor_failed(0, 1), kT0);  // restart under way
+  CHECK(o.on_monitor(monitor_failed(0, 0), kT0).empty());
+  (void)run_all(o, a);
+  CHECK(o.on_monitor(monitor_failed(1, 0), kT0).empty());  // not held here
+  LONGS_EQUAL(1, o.failures(0, kT0).total);
+}
+
+TEST(Ownership, the_peer_takes_a_group_blocked_there_and_keeps_it) {
+  Ownership o(two_groups());  // group 1 is preferred by the peer
+  (void)o.start();
+  (void)probe_all(o, false);
+  PeerAd ad = peer_with(GroupState::none, GroupState::none);
+  ad.groups[1]->blocked = true;
+  Actions a = run_all(o, o.on_peer_ad(ad));
+  CHECK(has_change(a, Kind::acquiring, 1, Why::peer_offered));
+  CHECK(o.advertised(1).state == GroupState::held);
+  // No failback to the blocked node, however long it stays stable.
+  for (int i = 0; i < 3; ++i) CHECK(runs(o.on_peer_ad(ad)).empty());
+  // Cleaned up there: auto_failback hands it back.
+  ad.groups[1]->blocked = false;
+  CHECK(has_change(o.on_peer_ad(ad), Kind::releasing, 1, Why::failback));
+}
+
+TEST(Ownership, a_group_blocked_on_both_nodes_runs_nowhere_until_cleanup) {
+  Ownership o = holding_group_0(0);
+  (void)run_all(o, o.on_monitor(monitor_failed(0, 0), kT0));
+  PeerAd ad = peer_with(GroupState::none, GroupState::held);
+  ad.groups[0]->blocked = true;
+  ad.groups[0]->offered = true;
+  CHECK(runs(o.on_peer_ad(ad)).empty());
+  Actions a = run_all(o, o.cleanup(0));
+  CHECK(has_change(a, Kind::acquiring, 0, Why::preferred));
+  CHECK(o.advertised(0).state == GroupState::held);
+  CHECK_FALSE(o.advertised(0).blocked);
+  LONGS_EQUAL(0, o.failures(0, kT0).total);
+}
+
+TEST(Ownership, a_failed_start_blocks_the_group_here_instead_of_retrying_it) {
+  Ownership o(two_groups());
+  (void)o.start();
+  (void)probe_all(o, false);
+  Actions a = run_all(o, o.on_peer_liveness(PeerLiveness::dead_confirmed), false);
+  CHECK(has_change(a, Kind::start_failed, 0, Why::preferred));
+  // With the peer gone nobody else can run it, but starting it again and
+  // again here would only flap: it waits for a cleanup.
+  LONGS_EQUAL(1, o.failures(0, kT0).total);
+  CHECK(o.advertised(0).blocked);
+  CHECK(runs(o.on_peer_liveness(PeerLiveness::dead_confirmed)).empty());
+}
+
+TEST(Ownership, random_monitor_failures_never_run_a_group_on_both_nodes) {
+  const char* fixed = std::getenv("TWINBEAT_SEED");
+  const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10))
+                              : std::random_device{}();
+  std::printf("\nOwnership monitoring simulation seed %u\n", seed);
+  for (unsigned run = 0; run < 200; ++run) {
+    Sim sim(seed + run);
+    sim.monitoring = true;
+    for (int n = 0; n < 2; ++n) sim.cfg[n].restarts = static_cast<int>(run % 3);
+    for (int n = 0; n < 2; ++n) sim.boot(n);
+    for (int step = 0; step < 600; ++step) {
+      sim.step();
+      for (size_t g = 0; g < 3; ++g) {
+        if (sim.any_running(0, g) && sim.any_running(1, g)) {
+          std::printf("run %u (seed %u) step %d: group %zu runs on both nodes\n", run, seed + run,
+                      step, g);
+          for (const auto& line : sim.trace) std::printf("  %s\n", line.c_str());
+          FAIL("a group runs on both nodes");
+        }
+      }
+    }
+  }
 }

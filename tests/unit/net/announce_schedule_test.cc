@@ -31,6 +31,8 @@ Announcement v6(const char* text, int ifindex = 2) {
   return a;
 }
 
+in6_addr schedule_addr(const char* text) { return v4(text).addr; }
+
 // The addresses of what is due, space separated: "10.0.0.1 2001:db8::1".
 std::string names(const std::vector<Announcement>& due) {
   std::string out;
@@ -46,7 +48,7 @@ std::string names(const std::vector<Announcement>& due) {
 
 TEST_GROUP(AnnounceSchedule) {
   FakeClock clock;
-  AnnounceSchedule schedule{AnnounceConfig{5, Millis{200}}};
+  AnnounceSchedule schedule{AnnounceConfig{5, Millis{200}, std::nullopt}};
 
   // What is due after moving the clock by `step`.
   std::string after(Millis step) {
@@ -155,16 +157,98 @@ TEST(AnnounceSchedule, adding_a_vip_again_restarts_its_burst_instead_of_running_
 }
 
 TEST(AnnounceSchedule, a_count_of_zero_announces_nothing) {
-  AnnounceSchedule silent{AnnounceConfig{0, Millis{200}}};
+  AnnounceSchedule silent{AnnounceConfig{0, Millis{200}, std::nullopt}};
   silent.start(v4("10.0.0.100"), clock.now());
   CHECK_FALSE(silent.next_deadline().has_value());
 }
 
 TEST(AnnounceSchedule, a_zero_interval_sends_one_packet_per_call_never_a_spin) {
-  AnnounceSchedule fast{AnnounceConfig{3, Millis{0}}};
+  AnnounceSchedule fast{AnnounceConfig{3, Millis{0}, std::nullopt}};
   fast.start(v4("10.0.0.100"), clock.now());
   LONGS_EQUAL(1, fast.take_due(clock.now()).size());
   LONGS_EQUAL(1, fast.take_due(clock.now()).size());
   LONGS_EQUAL(1, fast.take_due(clock.now()).size());
   CHECK_FALSE(fast.next_deadline().has_value());
+}
+
+// Refresh (arp_refresh): one packet per held address every refresh.
+
+TEST_GROUP(AnnounceRefresh) {
+  FakeClock clock;
+  AnnounceSchedule schedule{AnnounceConfig{5, Millis{200}, Millis{10000}}};
+
+  // The refresh packets due after moving the clock by `step`.
+  std::string refreshed_after(Millis step) {
+    clock.advance(step);
+    (void)schedule.take_due(clock.now());  // the burst, not looked at here
+    return names(schedule.take_refresh_due(clock.now()));
+  }
+};
+
+TEST(AnnounceRefresh, without_a_refresh_an_address_is_never_announced_after_its_burst) {
+  AnnounceSchedule plain{AnnounceConfig{1, Millis{200}, std::nullopt}};
+  plain.start(v4("10.0.0.100"), clock.now());
+  LONGS_EQUAL(1, plain.take_due(clock.now()).size());
+  CHECK_FALSE(plain.next_deadline().has_value());
+  clock.advance(Millis{3'600'000});
+  STRCMP_EQUAL("", names(plain.take_refresh_due(clock.now())).c_str());
+}
+
+TEST(AnnounceRefresh, a_held_address_is_announced_again_every_refresh) {
+  // Given a VIP added now
+  schedule.start(v4("10.0.0.100"), clock.now());
+  // Then after its burst, nothing until one refresh has passed
+  STRCMP_EQUAL("", refreshed_after(Millis{9999}).c_str());
+  STRCMP_EQUAL("10.0.0.100", refreshed_after(Millis{1}).c_str());
+  // And again one refresh later, not before
+  STRCMP_EQUAL("", refreshed_after(Millis{9999}).c_str());
+  STRCMP_EQUAL("10.0.0.100", refreshed_after(Millis{1}).c_str());
+}
+
+TEST(AnnounceRefresh, the_next_deadline_is_the_refresh_once_the_burst_is_over) {
+  schedule.start(v4("10.0.0.100"), clock.now());
+  const Instant added = clock.now();
+  for (int i = 0; i < 5; ++i) (void)refreshed_after(i == 0 ? Millis{0} : Millis{200});
+  CHECK(schedule.next_deadline() == added + Millis{10000});
+}
+
+TEST(AnnounceRefresh, a_late_timer_sends_one_refresh_and_the_next_comes_a_refresh_later) {
+  schedule.start(v4("10.0.0.100"), clock.now());
+  STRCMP_EQUAL("10.0.0.100", refreshed_after(Millis{35000}).c_str());
+  STRCMP_EQUAL("", refreshed_after(Millis{9999}).c_str());
+  STRCMP_EQUAL("10.0.0.100", refreshed_after(Millis{1}).c_str());
+}
+
+TEST(AnnounceRefresh, a_removed_address_is_refreshed_no_more) {
+  schedule.start(v4("10.0.0.100"), clock.now());
+  schedule.start(v6("2001:db8::10"), clock.now());
+  schedule.cancel(AF_INET, schedule_addr("10.0.0.100"));
+  LONGS_EQUAL(1, schedule.held());
+  STRCMP_EQUAL("2001:db8::10", refreshed_after(Millis{10000}).c_str());
+}
+
+TEST(AnnounceRefresh, switching_refresh_on_covers_the_addresses_already_held) {
+  // Given a VIP added while refresh was off, its burst over
+  AnnounceSchedule later{AnnounceConfig{1, Millis{200}, std::nullopt}};
+  later.start(v4("10.0.0.100"), clock.now());
+  (void)later.take_due(clock.now());
+  // When a reload switches refresh on
+  clock.advance(Millis{60000});
+  later.set_config(AnnounceConfig{1, Millis{200}, Millis{5000}}, clock.now());
+  // Then the VIP is refreshed one refresh from then
+  CHECK(later.next_deadline() == clock.now() + Millis{5000});
+  clock.advance(Millis{4999});
+  STRCMP_EQUAL("", names(later.take_refresh_due(clock.now())).c_str());
+  clock.advance(Millis{1});
+  STRCMP_EQUAL("10.0.0.100", names(later.take_refresh_due(clock.now())).c_str());
+}
+
+TEST(AnnounceRefresh, switching_refresh_off_stops_it) {
+  AnnounceSchedule one{AnnounceConfig{1, Millis{200}, Millis{10000}}};
+  one.start(v4("10.0.0.100"), clock.now());
+  LONGS_EQUAL(1, one.take_due(clock.now()).size());
+  one.set_config(AnnounceConfig{1, Millis{200}, std::nullopt}, clock.now());
+  CHECK_FALSE(one.next_deadline().has_value());
+  clock.advance(Millis{60000});
+  STRCMP_EQUAL("", names(one.take_refresh_due(clock.now())).c_str());
 }

@@ -53,7 +53,7 @@ Message heartbeat() {
   m.resources_digest = 0x1122334455667788;
   m.group_count = 2;
   m.groups[0] = GroupReport{0xa1a2a3a4a5a6a7a8, GroupState::held, false};
-  m.groups[1] = GroupReport{0xb1b2b3b4b5b6b7b8, GroupState::held, true, true, true};
+  m.groups[1] = GroupReport{0xb1b2b3b4b5b6b7b8, GroupState::held, true, true, true, true};
   return m;
 }
 
@@ -107,7 +107,7 @@ Bytes group_entry(uint8_t first, uint8_t state, uint8_t flags) {
   e.push_back(flags);
   return e;
 }
-Bytes groups_tlv() { return tlv(6, concat({group_entry(0xa1, 3, 0), group_entry(0xb1, 3, 7)})); }
+Bytes groups_tlv() { return tlv(6, concat({group_entry(0xa1, 3, 0), group_entry(0xb1, 3, 15)})); }
 Bytes good_body() {
   return concat({sender_tlv("node-1.example_a"), timers_tlv(), status_tlv(), mode_tlv(),
                  digest_tlv(), groups_tlv()});
@@ -160,6 +160,7 @@ void check_same(const Message& want, const Message& got) {
     CHECK_EQUAL(want.groups[i].offered, got.groups[i].offered);
     CHECK_EQUAL(want.groups[i].found, got.groups[i].found);
     CHECK_EQUAL(want.groups[i].wanted, got.groups[i].wanted);
+    CHECK_EQUAL(want.groups[i].blocked, got.groups[i].blocked);
   }
 }
 
@@ -438,7 +439,7 @@ TEST(Packet, unknown_tlv_tags_are_skipped_and_the_packet_still_decodes) {
   const Keyring ring = one_key_ring(AuthMethod::sha256);
   const Bytes body = concat({tlv(9, text("future")), sender_tlv("node-1.example_a"), tlv(0, {}),
                              timers_tlv(), tlv(255, Bytes(300, 0xee)), status_tlv(), mode_tlv(),
-                             tlv(7, {1}), digest_tlv(), groups_tlv()});
+                             tlv(100, {1}), digest_tlv(), groups_tlv()});
   auto result = decode(signed_packet(body, ring), ring);
   CHECK(std::holds_alternative<Message>(result));
   check_same(heartbeat(), std::get<Message>(result));
@@ -454,6 +455,152 @@ TEST(Packet, nonzero_flags_are_ignored_on_receive) {
   ring.mac(1, p, mac);
   p.insert(p.end(), mac, mac + 32);
   CHECK(std::holds_alternative<Message>(decode(p, ring)));
+}
+
+// Uplink (TLV 7): the sender's ping nodes.
+
+namespace {
+
+// Reach fewer, score 1 of 2: node 0x10.. up, node 0x20.. dead.
+UplinkReport two_ping_nodes() {
+  UplinkReport u;
+  u.reach = Reach::fewer;
+  u.score_known = true;
+  u.score = 1;
+  u.node_count = 2;
+  u.nodes[0] = PingReport{0x1011121314151617, PingState::up};
+  u.nodes[1] = PingReport{0x2021222324252627, PingState::dead};
+  return u;
+}
+
+Bytes ping_entry(uint8_t first, uint8_t state) {
+  Bytes e;
+  for (uint8_t i = 0; i < 8; ++i) e.push_back(static_cast<uint8_t>(first + i));
+  e.push_back(state);
+  return e;
+}
+
+Bytes uplink_tlv(Bytes head, std::initializer_list<Bytes> entries) {
+  for (const Bytes& e : entries) head.insert(head.end(), e.begin(), e.end());
+  return tlv(7, head);
+}
+
+void check_same_uplink(const UplinkReport& want, const UplinkReport& got) {
+  STRCMP_EQUAL(to_string(want.reach), to_string(got.reach));
+  CHECK_EQUAL(want.score_known, got.score_known);
+  LONGS_EQUAL(want.score, got.score);
+  LONGS_EQUAL(want.node_count, got.node_count);
+  for (size_t i = 0; i < want.node_count && i < got.node_count; ++i) {
+    CHECK(want.nodes[i].id == got.nodes[i].id);
+    STRCMP_EQUAL(to_string(want.nodes[i].state), to_string(got.nodes[i].state));
+  }
+}
+
+}  // namespace
+
+TEST(Packet, a_heartbeat_without_an_uplink_tlv_has_an_unknown_score) {
+  const Keyring ring = one_key_ring(AuthMethod::sha256);
+  auto result = decode(signed_packet(good_body(), ring), ring);
+  CHECK(std::holds_alternative<Message>(result));
+  CHECK_FALSE(std::get<Message>(result).has_uplink);
+  CHECK_FALSE(std::get<Message>(result).uplink.score_known);
+}
+
+TEST(Packet, the_uplink_tlv_is_written_as_documented_and_round_trips) {
+  const Keyring ring = one_key_ring(AuthMethod::sha256);
+  Message m = heartbeat();
+  m.has_uplink = true;
+  m.uplink = two_ping_nodes();
+  const Bytes body =
+      concat({good_body(), uplink_tlv({1, 1, 0, 1}, {ping_entry(0x10, 1), ping_entry(0x20, 2)})});
+  CHECK(signed_packet(body, ring) == encoded(m, ring));
+  auto result = decode(encoded(m, ring), ring);
+  CHECK(std::holds_alternative<Message>(result));
+  CHECK(std::get<Message>(result).has_uplink);
+  check_same_uplink(m.uplink, std::get<Message>(result).uplink);
+  check_same(m, std::get<Message>(result));
+}
+
+TEST(Packet, every_reach_and_an_unknown_score_round_trip) {
+  const Keyring ring = one_key_ring(AuthMethod::sha256);
+  for (Reach reach : {Reach::same, Reach::fewer, Reach::more}) {
+    Message m = heartbeat();
+    m.has_uplink = true;
+    m.uplink = two_ping_nodes();
+    m.uplink.reach = reach;
+    m.uplink.score_known = reach != Reach::same;
+    m.uplink.score = m.uplink.score_known ? 2 : 0;
+    m.uplink.nodes[1].state = PingState::init;
+    auto result = decode(encoded(m, ring), ring);
+    CHECK(std::holds_alternative<Message>(result));
+    check_same_uplink(m.uplink, std::get<Message>(result).uplink);
+  }
+}
+
+TEST(Packet, authentic_uplink_tlvs_that_break_the_format_are_malformed) {
+  struct Case {
+    const char* what;
+    Bytes uplink;
+  };
+  const Bytes up = ping_entry(0x10, 1);
+  const Case cases[] = {
+      {"reach 3", uplink_tlv({3, 1, 0, 1}, {up})},
+      {"flags 2", uplink_tlv({0, 2, 0, 1}, {up})},
+      {"score above the node count", uplink_tlv({0, 1, 0, 2}, {up})},
+      {"a score while unknown", uplink_tlv({0, 0, 0, 1}, {up})},
+      {"ping state 3", uplink_tlv({0, 1, 0, 1}, {ping_entry(0x10, 3)})},
+      {"head of 3 bytes", tlv(7, {0, 1, 0})},
+      {"entry of 8 bytes", tlv(7, concat({{0, 1, 0, 0}, first_bytes(up, 8)}))},
+      {"33 ping nodes", tlv(7, concat({{0, 0, 0, 0}, Bytes(33 * 9, 0)}))},
+      {"uplink twice", concat({uplink_tlv({0, 1, 0, 1}, {up}), uplink_tlv({0, 1, 0, 1}, {up})})},
+  };
+  const Keyring ring = one_key_ring(AuthMethod::sha256);
+  for (const Case& c : cases) {
+    auto result = decode(signed_packet(concat({good_body(), c.uplink}), ring), ring);
+    CHECK_TEXT(std::holds_alternative<DropReason>(result), c.what);
+    STRCMP_EQUAL_TEXT("malformed", to_string(std::get<DropReason>(result)), c.what);
+  }
+  // The largest valid one decodes: 32 nodes, all up.
+  auto most = decode(signed_packet(concat({good_body(), tlv(7, concat({{2, 1, 0, 32},
+                                                                       Bytes(32 * 9, 1)}))}),
+                                   ring),
+                     ring);
+  CHECK(std::holds_alternative<Message>(most));
+}
+
+TEST(Packet, encode_refuses_an_uplink_decode_would_call_malformed) {
+  const Keyring ring = one_key_ring(AuthMethod::sha256);
+  Bytes out(kMaxPacketSize);
+  Message m = heartbeat();
+  m.has_uplink = true;
+  m.uplink = two_ping_nodes();
+  m.uplink.score = 3;
+  LONGS_EQUAL(0, encode(m, ring, out));
+  m.uplink = two_ping_nodes();
+  m.uplink.node_count = kMaxPingNodes + 1;
+  LONGS_EQUAL(0, encode(m, ring, out));
+  m.uplink = two_ping_nodes();
+  m.uplink.nodes[0].state = static_cast<PingState>(3);
+  LONGS_EQUAL(0, encode(m, ring, out));
+  m.uplink = two_ping_nodes();
+  m.uplink.score_known = false;
+  LONGS_EQUAL(0, encode(m, ring, out));  // an unknown score is 0
+}
+
+TEST(Packet, the_most_groups_and_ping_nodes_fit_in_one_datagram) {
+  const Keyring ring = one_key_ring(AuthMethod::sha512);
+  Message m = heartbeat();
+  m.sender = std::string(kMaxNodeNameSize, 'n');
+  m.group_count = kMaxGroups;
+  m.has_uplink = true;
+  m.uplink.node_count = kMaxPingNodes;
+  Bytes out(kMaxPacketSize);
+  CHECK(encode(m, ring, out) > 0);
+}
+
+TEST(Packet, ping_node_id_is_fnv1a_of_the_name) {
+  CHECK(ping_node_id("a") == 0xaf63dc4c8601ec8cull);
+  CHECK(ping_node_id("10.0.0.254") != ping_node_id("10.0.0.253"));
 }
 
 // Keys.
