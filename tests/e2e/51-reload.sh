@@ -19,7 +19,9 @@ done
 tb_start_node a
 tb_start_node b
 tb_wait_pair_up $(($(tb_ms "$TB_INITDEAD") + 1000))  # initdead + 1 s
-vip_on() { tb_in "$1" ip -o addr show dev eth0 | grep -q " $2/"; }
+# grep reads everything: with -q, ip is killed by SIGPIPE when an address
+# follows, and pipefail turns that into "no VIP" (see lib_lb.sh).
+vip_on() { tb_in "$1" ip -o addr show dev eth0 | grep -F " $2/" >/dev/null; }
 wait_until 3000 vip_on a 10.99.0.201 || fail "alpha did not take its group"  # a start is milliseconds
 wait_until 3000 vip_on b 10.99.0.202 || fail "beta did not take its group"
 reload() { tb_in "$1" "$TB_BIN/twinbeat" --run-dir "$TB_WORK/$1/run" reload; }
@@ -74,7 +76,7 @@ for n in a b; do
   reload "$n" >/dev/null || fail "reload of $n failed"
 done
 wait_until 3000 vip_on a 10.99.0.203 || fail "the new group did not start on alpha"  # a few keepalives
-wait_until 3000 bash -c "! ip netns exec $PFX-b ip -o addr show dev eth0 | grep -q ' 10.99.0.202/'" ||
+wait_until 3000 bash -c "! ip netns exec $PFX-b ip -o addr show dev eth0 | grep -F ' 10.99.0.202/' >/dev/null" ||
   fail "beta did not release the removed group"
 vip_on a 10.99.0.201 || fail "alpha's unchanged group moved"
 
