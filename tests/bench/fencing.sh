@@ -45,6 +45,8 @@ set -euo pipefail
 # shellcheck disable=SC2034 # the TB_* settings are read by lib.sh
 # shellcheck source=tests/e2e/lib_lb.sh
 . "$(dirname "$0")/../e2e/lib_lb.sh"
+# shellcheck source=tests/bench/lib_bench.sh
+. "$(dirname "$0")/lib_bench.sh"
 # shellcheck source=tests/e2e/lib_fence.sh
 . "$(dirname "$0")/../e2e/lib_fence.sh"
 RUNS=${BENCH_RUNS:-3}
@@ -186,16 +188,6 @@ run_once() {
 
 # --- statistics ---------------------------------------------------------------------
 
-# stats VALUES...: "median min max" of the numbers among them.
-stats() {
-  printf '%s\n' "$@" | awk '$1 ~ /^[0-9.]+$/ { v[n++] = $1 }
-    END {
-      if (n == 0) { print "- - -"; exit }
-      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-      m = (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
-      printf "%.0f %.0f %.0f\n", m, v[0], v[n - 1]
-    }'
-}
 
 # nonzero VALUES...: "runs-with-nonzero max" (a value that is not a number counts as nonzero).
 nonzero() {

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Measuring helpers shared by the benches (idle.sh, soak.sh): CPU time and
-# peak memory of given processes, and how busy the whole machine was.
+# Measuring helpers shared by the benches: CPU time and
+# peak memory of given processes, how busy the whole machine was, and the
+# median of a bench row.
 
 # cpu_ns PID...: nanoseconds on CPU of every thread of each (0 for one
 # that is gone). schedstat is exact; utime/stime are sampled per tick.
@@ -38,4 +39,16 @@ busy_percent() {
   read -r b0 t0 <<<"$1"
   read -r b1 t1 <<<"$2"
   awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", (t > 0 ? b * 100 / t : 0) }'
+}
+
+# stats VALUES...: "median min max" of the numbers among VALUES ("none" and
+# other words count as missing); "- - -" when there is none.
+stats() {
+  printf '%s\n' "$@" | awk '$1 ~ /^[0-9.]+$/ { v[n++] = $1 }
+    END {
+      if (n == 0) { print "- - -"; exit }
+      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      m = (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
+      printf "%.0f %.0f %.0f\n", m, v[0], v[n - 1]
+    }'
 }

@@ -26,6 +26,8 @@ set -euo pipefail
 # shellcheck disable=SC2034 # the TB_* settings are read by lib.sh
 # shellcheck source=tests/e2e/lib_lb.sh
 . "$(dirname "$0")/../e2e/lib_lb.sh"
+# shellcheck source=tests/bench/lib_bench.sh
+. "$(dirname "$0")/lib_bench.sh"
 RUNS=${BENCH_RUNS:-5}
 lb_init tbbm
 command -v keepalived >/dev/null || { echo "keepalived missing: tests/deps.sh bench installs it" >&2; exit 1; }
@@ -138,16 +140,6 @@ run_once() {
     "$(lb_kv "$sum" longest_gap_ms)" "$(lb_kv "$sum" failed)" "$(lb_kv "$both" both_ms)"
 }
 
-# stats VALUES...: "median min max".
-stats() {
-  printf '%s\n' "$@" | awk '$1 ~ /^[0-9.]+$/ { v[n++] = $1 }
-    END {
-      if (n == 0) { print "- - -"; exit }
-      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-      m = (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
-      printf "%.0f %.0f %.0f\n", m, v[0], v[n - 1]
-    }'
-}
 
 step "Build the topology: alpha and beta with haproxy, backends W1 and W2, a client, VIP watchers"
 lb_topology

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -827,13 +828,19 @@ struct Sim {
 
 }  // namespace
 
-TEST(Ownership, random_failures_never_run_a_group_on_both_nodes) {
+namespace {
+
+// Runs 200 seeded simulations of 600 steps each, `setup` shaping each one
+// (given the run number); fails, printing the last steps, when a group runs
+// on both nodes. TWINBEAT_SEED repeats a failing run.
+void check_never_on_both(const char* what, const std::function<void(Sim&, unsigned)>& setup) {
   const char* fixed = std::getenv("TWINBEAT_SEED");
   const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10))
                               : std::random_device{}();
-  std::printf("\nOwnership simulation seed %u\n", seed);
+  std::printf("\nOwnership %s seed %u\n", what, seed);
   for (unsigned run = 0; run < 200; ++run) {
     Sim sim(seed + run);
+    setup(sim, run);
     for (int step = 0; step < 600; ++step) {
       sim.step();
       for (size_t g = 0; g < 3; ++g) {
@@ -848,26 +855,14 @@ TEST(Ownership, random_failures_never_run_a_group_on_both_nodes) {
   }
 }
 
+}  // namespace
+
+TEST(Ownership, random_failures_never_run_a_group_on_both_nodes) {
+  check_never_on_both("simulation", [](Sim&, unsigned) {});
+}
+
 TEST(Ownership, random_uplink_changes_never_run_a_group_on_both_nodes) {
-  const char* fixed = std::getenv("TWINBEAT_SEED");
-  const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10))
-                              : std::random_device{}();
-  std::printf("\nOwnership uplink simulation seed %u\n", seed);
-  for (unsigned run = 0; run < 200; ++run) {
-    Sim sim(seed + run);
-    sim.uplink_changes = true;
-    for (int step = 0; step < 600; ++step) {
-      sim.step();
-      for (size_t g = 0; g < 3; ++g) {
-        if (sim.any_running(0, g) && sim.any_running(1, g)) {
-          std::printf("run %u (seed %u) step %d: group %zu runs on both nodes\n", run, seed + run,
-                      step, g);
-          for (const auto& line : sim.trace) std::printf("  %s\n", line.c_str());
-          FAIL("a group runs on both nodes");
-        }
-      }
-    }
-  }
+  check_never_on_both("uplink simulation", [](Sim& sim, unsigned) { sim.uplink_changes = true; });
 }
 
 TEST(Ownership, two_healthy_nodes_place_every_group_on_the_node_that_reaches_more) {
@@ -1054,25 +1049,9 @@ TEST(Ownership, a_failed_start_blocks_the_group_here_instead_of_retrying_it) {
 }
 
 TEST(Ownership, random_monitor_failures_never_run_a_group_on_both_nodes) {
-  const char* fixed = std::getenv("TWINBEAT_SEED");
-  const unsigned seed = fixed ? static_cast<unsigned>(std::strtoul(fixed, nullptr, 10))
-                              : std::random_device{}();
-  std::printf("\nOwnership monitoring simulation seed %u\n", seed);
-  for (unsigned run = 0; run < 200; ++run) {
-    Sim sim(seed + run);
+  check_never_on_both("monitoring simulation", [](Sim& sim, unsigned run) {
     sim.monitoring = true;
     for (int n = 0; n < 2; ++n) sim.cfg[n].restarts = static_cast<int>(run % 3);
     for (int n = 0; n < 2; ++n) sim.boot(n);
-    for (int step = 0; step < 600; ++step) {
-      sim.step();
-      for (size_t g = 0; g < 3; ++g) {
-        if (sim.any_running(0, g) && sim.any_running(1, g)) {
-          std::printf("run %u (seed %u) step %d: group %zu runs on both nodes\n", run, seed + run,
-                      step, g);
-          for (const auto& line : sim.trace) std::printf("  %s\n", line.c_str());
-          FAIL("a group runs on both nodes");
-        }
-      }
-    }
-  }
+  });
 }
